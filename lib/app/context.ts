@@ -1,0 +1,40 @@
+import { dynamoDocumentClient, sqsClient } from '../aws/clients'
+import { type AppConfig, getConfig } from '../config'
+import { type OfferEventPublisher, SqsOfferEventPublisher } from '../events/outbound'
+import { Ledger } from '../ledger/Ledger'
+import { getSparkflyClientFromEnv, type SparkflyClient } from '../sparkfly'
+
+/** What every function shares within one container: configuration, adapters and the Sparkfly client. */
+export interface AppContext {
+  config: AppConfig
+  ledger: Ledger
+  publisher: OfferEventPublisher
+  sparkfly: SparkflyClient
+}
+
+let context: AppContext | undefined
+
+/**
+ * The container's composition root, built on first use and reused by every invocation (SDK clients, cached secret
+ * and token, keep-alive connections).
+ */
+export function appContext(): AppContext {
+  if (context) return context
+  const config = getConfig()
+  context = {
+    config,
+    ledger: new Ledger({
+      tableName: config.LEDGER_TABLE,
+      client: dynamoDocumentClient(),
+      sweepShards: config.LEDGER_SWEEP_SHARDS,
+    }),
+    publisher: new SqsOfferEventPublisher(sqsClient(), config.OFFER_EVENTS_QUEUE_URL),
+    sparkfly: getSparkflyClientFromEnv(),
+  }
+  return context
+}
+
+/** Forgets the container's context (tests that change the environment between suites). */
+export function resetAppContext(): void {
+  context = undefined
+}

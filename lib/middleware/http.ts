@@ -1,0 +1,91 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import middy, { type MiddlewareObj } from '@middy/core'
+import httpHeaderNormalizer from '@middy/http-header-normalizer'
+import httpJsonBodyParser from '@middy/http-json-body-parser'
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
+import { logger } from '../observability'
+import { HttpProblem } from './errors'
+import { problemResponse, toProblem } from './problem'
+
+/** An API Gateway HTTP API (payload 2.0) event after the chain ran: headers lower-cased, body parsed. */
+export type HttpEvent<TBody = unknown> = Omit<APIGatewayProxyEventV2, 'body'> & {
+  body: TBody
+  /** The body exactly as received (before JSON parsing), for signature checks and request fingerprints. */
+  rawBody: string
+}
+
+export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number }
+
+export interface HttpHandlerOptions {
+  /** Largest accepted body in bytes; larger bodies get a 413 before anything else happens. */
+  maxBodyBytes?: number
+  /** Middlewares that run after the size check and before JSON parsing (e.g. signature verification). */
+  beforeParse?: MiddlewareObj<HttpEvent, HttpResult>[]
+  /** Parse the body as JSON (default true). */
+  parseJson?: boolean
+}
+
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024
+
+/** Keeps the raw body and refuses oversize ones before anything parses them. */
+const rawBodyGuard = (maxBodyBytes: number): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: (request) => {
+    const event = request.event as HttpEvent & { body?: string | null; isBase64Encoded?: boolean }
+    const raw = event.body ?? ''
+    const rawBody = event.isBase64Encoded ? Buffer.from(String(raw), 'base64').toString('utf8') : String(raw)
+    if (Buffer.byteLength(rawBody, 'utf8') > maxBodyBytes) {
+      throw new HttpProblem(413, 'Payload too large', `The request body exceeds ${maxBodyBytes} bytes.`)
+    }
+    event.rawBody = rawBody
+    if (event.isBase64Encoded) {
+      event.body = rawBody
+      event.isBase64Encoded = false
+    }
+  },
+})
+
+/** Renders every error as application/problem+json; 5xx details never leave the logs. */
+const problemErrors = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+  onError: (request) => {
+    if (request.response !== undefined && request.error === undefined) return
+    const problem = toProblem(request.error)
+    const requestId = request.context.awsRequestId
+    if (problem.status >= 500) {
+      logger.error('Request failed', { error: request.error as Error, status: problem.status })
+    } else {
+      logger.info('Request refused', { status: problem.status, title: problem.title })
+    }
+    request.response = problemResponse(problem, requestId)
+  },
+})
+
+/**
+ * Wraps an HTTP API handler in the service's one HTTP middleware chain: Lambda context in the logs, headers
+ * normalised, body size limit (413), optional pre-parse steps (signature checks), JSON body parsing (400 / 415), and
+ * RFC 7807 problem+json for every error.
+ *
+ * @example
+ * export const handler = httpHandler(async (event) => ({ statusCode: 200, body: '{}' }))
+ */
+export function httpHandler<TBody>(
+  fn: (event: HttpEvent<TBody>, context: Context) => Promise<HttpResult>,
+  options: HttpHandlerOptions = {},
+) {
+  const chain = middy<HttpEvent, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(problemErrors())
+    .use(httpHeaderNormalizer())
+    .use(rawBodyGuard(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+  for (const middleware of options.beforeParse ?? []) chain.use(middleware)
+  if (options.parseJson !== false) chain.use(httpJsonBodyParser({ disableContentTypeError: false }))
+  return chain.handler((event, context) => fn(event as HttpEvent<TBody>, context))
+}
+
+/** A JSON response. */
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  }
+}

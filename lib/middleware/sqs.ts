@@ -1,0 +1,135 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs'
+import middy from '@middy/core'
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
+import pLimit from 'p-limit'
+import { logger, MetricUnit, metrics } from '../observability'
+import { PermanentError } from './errors'
+
+/** Sparkfly statuses that a retry cannot fix (contracts §2: 4xx other than 401, 408, 409 and 429). */
+const RETRYABLE_CLIENT_STATUSES = new Set([401, 408, 409, 429])
+
+/** Why a record failed for good, or undefined when a retry may help. */
+export function permanentReason(error: unknown): { reason: string; detail: string } | undefined {
+  if (error instanceof PermanentError) return { reason: error.reason, detail: error.message }
+  const e = error as {
+    name?: string
+    status?: number
+    message?: string
+    sparkflyMessage?: string
+    retryable?: boolean
+  }
+  if (
+    typeof e?.status === 'number' &&
+    e.status >= 400 &&
+    e.status < 500 &&
+    !RETRYABLE_CLIENT_STATUSES.has(e.status) &&
+    e.retryable !== true
+  ) {
+    return {
+      reason: `sparkfly_${e.status}`,
+      detail: e.sparkflyMessage ?? e.message ?? `Sparkfly answered ${e.status}`,
+    }
+  }
+  if (e?.name === 'SparkflyInvalidArgumentError' || e?.name === 'SparkflyContractError') {
+    return {
+      reason: e.name === 'SparkflyContractError' ? 'sparkfly_contract' : 'invalid_argument',
+      detail: e.message ?? '',
+    }
+  }
+  return undefined
+}
+
+/** Puts a record that can never succeed on the dead-letter queue, with its reason, and returns. */
+export async function parkOnDeadLetterQueue(
+  sqs: SQSClient,
+  deadLetterQueueUrl: string,
+  record: SQSRecord,
+  failure: { reason: string; detail: string },
+): Promise<void> {
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: deadLetterQueueUrl,
+      MessageBody: record.body,
+      MessageAttributes: {
+        'failure-reason': { DataType: 'String', StringValue: failure.reason },
+        'failure-detail': {
+          DataType: 'String',
+          StringValue: failure.detail.slice(0, 1024) || failure.reason,
+        },
+        'source-message-id': { DataType: 'String', StringValue: record.messageId },
+        'source-queue': { DataType: 'String', StringValue: record.eventSourceARN || 'unknown' },
+        'failed-at': { DataType: 'String', StringValue: new Date().toISOString() },
+        'receive-count': {
+          DataType: 'Number',
+          StringValue: record.attributes.ApproximateReceiveCount || '1',
+        },
+      },
+    }),
+  )
+}
+
+export interface SqsBatchHandlerOptions {
+  /** Handles one record; throw {@link PermanentError} for what can never succeed, anything else to retry. */
+  handleRecord: (record: SQSRecord, context: Context) => Promise<unknown>
+  sqs: () => SQSClient
+  deadLetterQueueUrl: () => string
+  /** Records processed at once within one invocation (bounds Sparkfly calls in flight). */
+  concurrency: () => number
+}
+
+/**
+ * The service's one SQS middleware chain: Lambda context in the logs, EMF metrics, records processed concurrently
+ * with a bound, partial batch failures (only the failed records come back), and permanent failures parked on the
+ * dead-letter queue with their reason and acknowledged, so nothing is retried forever and nothing is lost.
+ *
+ * @example
+ * export const handler = sqsBatchHandler({ handleRecord, sqs: sqsClient, deadLetterQueueUrl, concurrency: () => 10 })
+ */
+export function sqsBatchHandler(options: SqsBatchHandlerOptions) {
+  const processRecord = async (record: SQSRecord, context: Context) => {
+    try {
+      await options.handleRecord(record, context)
+      metrics.addMetric('RecordsSucceeded', MetricUnit.Count, 1)
+    } catch (error) {
+      const permanent = permanentReason(error)
+      if (!permanent) {
+        metrics.addMetric('RecordsRetried', MetricUnit.Count, 1)
+        logger.warn('Record failed, SQS will retry it', {
+          messageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          error: error as Error,
+        })
+        throw error
+      }
+      await parkOnDeadLetterQueue(options.sqs(), options.deadLetterQueueUrl(), record, permanent)
+      metrics.addMetric('RecordsParked', MetricUnit.Count, 1)
+      logger.warn('Record parked on the dead-letter queue', {
+        messageId: record.messageId,
+        reason: permanent.reason,
+      })
+    }
+  }
+
+  const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    // A processor per invocation: its state must not be shared by invocations running at the same time.
+    const processor = new BatchProcessor(EventType.SQS)
+    const limit = pLimit(options.concurrency())
+    return processPartialResponse(
+      event,
+      (record: SQSRecord) => limit(() => processRecord(record, context)),
+      processor,
+      {
+        context,
+        throwOnFullBatchFailure: false,
+      },
+    )
+  }
+
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(handle)
+}

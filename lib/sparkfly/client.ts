@@ -1,0 +1,318 @@
+import { z } from 'zod'
+import { getDefaultSecretReader, type SecretReader } from '../aws/secrets'
+import {
+  type AuthProvider,
+  createSecretAuthProvider,
+  createTokenProviderAuth,
+  type SparkflyTokenProvider,
+  type TokenMinter,
+} from './auth'
+import { SparkflyInvalidArgumentError, SparkflyNotFoundError } from './errors'
+import { getDefaultSparkflyLogger, type SparkflyLogger } from './logger'
+import {
+  authTokenHeader,
+  type RequestContext,
+  type RequestDefaults,
+  type SparkflyRequester,
+  sparkflyRequest,
+} from './request'
+import { CredentialsResource } from './resources/credentials'
+import { OfferStatesResource } from './resources/offerStates'
+import { fetchTransport, type SparkflyTransport } from './transport'
+
+/** Defaults of every client (and of the `SPARKFLY_*` environment variables). */
+export const SPARKFLY_DEFAULTS = {
+  baseUrl: 'https://api.sparkfly.com/v1.0',
+  timeoutMs: 5_000,
+  maxRetries: 2,
+  totalTimeoutMs: 10_000,
+  retryBaseDelayMs: 250,
+  retryMaxDelayMs: 4_000,
+  // The two Sparkfly specs disagree: the platform spec (v1.0.23) documents GET /auth, the newer
+  // offer-states spec documents POST /auth. POST is the default because it is the newer description and
+  // keeps the key out of any cache/proxy layer that treats GETs as cacheable; SPARKFLY_AUTH_METHOD=GET
+  // switches back. Both carry X-Auth-Identity / X-Auth-Key headers and answer 204 with X-Auth-Token.
+  authMethod: 'POST',
+  userAgent: 'sparkfly-offer-lifecycle',
+} as const
+
+/** Settings shared by both factories. */
+export interface SparkflyClientCommonOptions {
+  /** Timeout of each attempt in ms (default 5000). */
+  timeoutMs?: number
+  /** Retries after the first attempt (default 2); see `request.ts` for which operations retry on what. */
+  maxRetries?: number
+  /** Time budget of one call including retries and waits, in ms (default 10000). */
+  totalTimeoutMs?: number
+  /** Backoff: delay ceiling of the first retry in ms (default 250). */
+  retryBaseDelayMs?: number
+  /** Backoff: largest delay in ms (default 4000). */
+  retryMaxDelayMs?: number
+  /** Logger (default: Powertools Logger, service `sparkfly-client`). */
+  logger?: SparkflyLogger
+  /** HTTP transport (default: global fetch with keep-alive). */
+  transport?: SparkflyTransport
+  /** `User-Agent` header. */
+  userAgent?: string
+}
+
+/** Configuration of {@link createSparkflyClient}. Unknown keys throw. */
+export interface SparkflyClientConfig extends SparkflyClientCommonOptions {
+  /** Secrets Manager id of `{"token"}` or `{"identity","key"}` (optional `"baseUrl"`). */
+  secretId: string
+  /** Base URL including the version, default `https://api.sparkfly.com/v1.0`. */
+  baseUrl?: string
+  /** Method of `/auth` (default POST, see {@link SPARKFLY_DEFAULTS}). */
+  authMethod?: 'GET' | 'POST'
+  /**
+   * Absolute URL of the token endpoint. By default `/auth` at the root of the base URL's host (where both
+   * Sparkfly specs put it), falling back to `<baseUrl>/auth` if that answers 404.
+   */
+  authUrl?: string
+  /** Secret reader (default: the container-wide reader of `lib/aws/secrets`). */
+  secretReader?: SecretReader
+}
+
+/** Configuration of {@link createSparkflyClientWithTokenProvider}. Unknown keys throw. */
+export interface SparkflyTokenProviderConfig extends SparkflyClientCommonOptions {
+  /** Base URL including the version, e.g. `http://127.0.0.1:4010/v1.0`. */
+  baseUrl: string
+  /** Supplies the token; called again with `forceRefresh: true` after a 401. */
+  tokenProvider: SparkflyTokenProvider
+}
+
+const positiveInt = z.number().int().positive()
+const nonNegativeInt = z.number().int().nonnegative()
+const httpUrl = z.url({ protocol: /^https?$/ })
+const isFunction = (value: unknown) => typeof value === 'function'
+const isObject = (value: unknown) => typeof value === 'object' && value !== null
+
+const commonShape = {
+  timeoutMs: positiveInt.max(29_000).optional(),
+  maxRetries: nonNegativeInt.max(10).optional(),
+  totalTimeoutMs: positiveInt.max(120_000).optional(),
+  retryBaseDelayMs: nonNegativeInt.optional(),
+  retryMaxDelayMs: nonNegativeInt.optional(),
+  logger: z
+    .custom<SparkflyLogger>((value) => isObject(value) && isFunction((value as SparkflyLogger).warn))
+    .optional(),
+  transport: z.custom<SparkflyTransport>(isFunction).optional(),
+  userAgent: z.string().min(1).optional(),
+}
+
+const secretConfigSchema = z.strictObject({
+  ...commonShape,
+  secretId: z.string().min(1),
+  baseUrl: httpUrl.optional(),
+  authMethod: z.enum(['GET', 'POST']).optional(),
+  authUrl: httpUrl.optional(),
+  secretReader: z
+    .custom<SecretReader>((value) => isObject(value) && isFunction((value as SecretReader).getJson))
+    .optional(),
+})
+
+const tokenProviderConfigSchema = z.strictObject({
+  ...commonShape,
+  baseUrl: httpUrl,
+  tokenProvider: z.custom<SparkflyTokenProvider>(isFunction),
+})
+
+function parseConfig<T>(schema: z.ZodType<T>, config: unknown, factory: string): T {
+  const result = schema.safeParse(config)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  if (issue?.code === 'unrecognized_keys') {
+    const keys = issue.keys.join(', ')
+    throw new SparkflyInvalidArgumentError(
+      issue.keys[0] ?? 'config',
+      `${factory}: unknown option(s): ${keys}`,
+    )
+  }
+  const name = issue?.path.map(String).join('.') || 'config'
+  throw new SparkflyInvalidArgumentError(
+    name,
+    `${factory}: invalid option "${name}": ${issue?.message ?? 'invalid'}`,
+  )
+}
+
+function requestDefaults(config: SparkflyClientCommonOptions): RequestDefaults {
+  return {
+    timeoutMs: config.timeoutMs ?? SPARKFLY_DEFAULTS.timeoutMs,
+    maxRetries: config.maxRetries ?? SPARKFLY_DEFAULTS.maxRetries,
+    totalTimeoutMs: config.totalTimeoutMs ?? SPARKFLY_DEFAULTS.totalTimeoutMs,
+    retryBaseDelayMs: config.retryBaseDelayMs ?? SPARKFLY_DEFAULTS.retryBaseDelayMs,
+    retryMaxDelayMs: config.retryMaxDelayMs ?? SPARKFLY_DEFAULTS.retryMaxDelayMs,
+  }
+}
+
+/** `/auth` locations to try: the explicit one, else host root (both specs) then `<baseUrl>/auth`. */
+function authUrlCandidates(baseUrl: string, authUrl: string | undefined): string[] {
+  if (authUrl) return [authUrl]
+  const trimmed = baseUrl.replace(/\/+$/, '')
+  return [...new Set([new URL('/auth', trimmed).toString(), `${trimmed}/auth`])]
+}
+
+/**
+ * The Sparkfly API client: `credentials` (8 operations) and `offerStates` (11 operations). Build it with
+ * {@link createSparkflyClient}, {@link createSparkflyClientWithTokenProvider} or
+ * {@link getSparkflyClientFromEnv}.
+ */
+export class SparkflyClient {
+  /** The credential operations. */
+  readonly credentials: CredentialsResource
+  /** The offer state operations. */
+  readonly offerStates: OfferStatesResource
+
+  /** Prefer the factories; this takes an already assembled request context. */
+  constructor(context: RequestContext) {
+    const request: SparkflyRequester = (spec, options) => sparkflyRequest(context, spec, options)
+    this.credentials = new CredentialsResource(request)
+    this.offerStates = new OfferStatesResource(request)
+  }
+}
+
+/**
+ * Builds a client that reads its credentials from Secrets Manager (`secretId`), caches secret and token
+ * for the container's life, mints tokens at `/auth` for `{"identity","key"}` secrets and refreshes once
+ * on 401. Unknown options throw {@link SparkflyInvalidArgumentError}.
+ *
+ * @example
+ * ```ts
+ * const client = createSparkflyClient({ secretId: 'prod/sparkfly', timeoutMs: 3000 })
+ * const state = await client.offerStates.get(42, 1001)
+ * ```
+ */
+export function createSparkflyClient(config: SparkflyClientConfig): SparkflyClient {
+  const options = parseConfig(secretConfigSchema, config, 'createSparkflyClient')
+  const baseUrl = options.baseUrl ?? SPARKFLY_DEFAULTS.baseUrl
+  const base: Omit<RequestContext, 'auth'> = {
+    baseUrl,
+    transport: options.transport ?? fetchTransport,
+    logger: options.logger ?? getDefaultSparkflyLogger(),
+    defaults: requestDefaults(options),
+    userAgent: options.userAgent ?? SPARKFLY_DEFAULTS.userAgent,
+  }
+  const method = options.authMethod ?? SPARKFLY_DEFAULTS.authMethod
+  // Where /auth answered last time, per base URL (the secret may name another base URL).
+  const resolvedAuthUrl = new Map<string, string>()
+
+  const mint: TokenMinter = async ({ identity, key, baseUrl: tokenBaseUrl }) => {
+    const candidates = resolvedAuthUrl.has(tokenBaseUrl)
+      ? [resolvedAuthUrl.get(tokenBaseUrl)!]
+      : authUrlCandidates(tokenBaseUrl, options.authUrl)
+    for (const [index, url] of candidates.entries()) {
+      try {
+        const token = await sparkflyRequest(base, {
+          operation: 'auth',
+          method,
+          url,
+          headers: { 'X-Auth-Identity': identity, 'X-Auth-Key': key },
+          authenticate: false,
+          secrets: [identity, key],
+          parse: authTokenHeader,
+        })
+        resolvedAuthUrl.set(tokenBaseUrl, url)
+        return token
+      } catch (error) {
+        if (!(error instanceof SparkflyNotFoundError) || index === candidates.length - 1) throw error
+      }
+    }
+    throw new SparkflyNotFoundError('Sparkfly /auth was not found')
+  }
+
+  const auth: AuthProvider = createSecretAuthProvider({
+    secretId: options.secretId,
+    secretReader: options.secretReader ?? getDefaultSecretReader(),
+    baseUrl,
+    mint,
+  })
+  return new SparkflyClient({ ...base, auth })
+}
+
+/**
+ * Builds a client around a caller-supplied token (tests, scripts, non-Lambda use). The provider is called
+ * once (single-flight) and again with `forceRefresh: true` after a 401. Unknown options throw.
+ *
+ * @example
+ * ```ts
+ * const client = createSparkflyClientWithTokenProvider({ baseUrl: sandbox.url, tokenProvider: () => token })
+ * ```
+ */
+export function createSparkflyClientWithTokenProvider(config: SparkflyTokenProviderConfig): SparkflyClient {
+  const options = parseConfig(tokenProviderConfigSchema, config, 'createSparkflyClientWithTokenProvider')
+  return new SparkflyClient({
+    baseUrl: options.baseUrl,
+    auth: createTokenProviderAuth(options.tokenProvider),
+    transport: options.transport ?? fetchTransport,
+    logger: options.logger ?? getDefaultSparkflyLogger(),
+    defaults: requestDefaults(options),
+    userAgent: options.userAgent ?? SPARKFLY_DEFAULTS.userAgent,
+  })
+}
+
+const envSchema = z.object({
+  SPARKFLY_SECRET_ID: z.string().min(1),
+  SPARKFLY_BASE_URL: httpUrl.default(SPARKFLY_DEFAULTS.baseUrl),
+  SPARKFLY_TIMEOUT_MS: z.coerce.number().pipe(positiveInt.max(29_000)).default(SPARKFLY_DEFAULTS.timeoutMs),
+  SPARKFLY_MAX_RETRIES: z.coerce.number().pipe(nonNegativeInt.max(10)).default(SPARKFLY_DEFAULTS.maxRetries),
+  SPARKFLY_AUTH_METHOD: z
+    .string()
+    .transform((value) => value.toUpperCase())
+    .pipe(z.enum(['GET', 'POST']))
+    .default(SPARKFLY_DEFAULTS.authMethod),
+})
+
+/**
+ * Reads the client configuration from the environment: `SPARKFLY_SECRET_ID` (required),
+ * `SPARKFLY_BASE_URL` (default `https://api.sparkfly.com/v1.0`), `SPARKFLY_TIMEOUT_MS` (5000),
+ * `SPARKFLY_MAX_RETRIES` (2), `SPARKFLY_AUTH_METHOD` (POST). Empty values count as unset.
+ */
+export function sparkflyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SparkflyClientConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(
+      ([key, value]) => key.startsWith('SPARKFLY_') && value !== undefined && value !== '',
+    ),
+  )
+  const result = envSchema.safeParse(present)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const name = issue?.path.map(String).join('.') || 'SPARKFLY_*'
+    throw new SparkflyInvalidArgumentError(
+      name,
+      `Invalid environment variable ${name}: ${issue?.message ?? 'invalid'}`,
+    )
+  }
+  const env_ = result.data
+  return {
+    secretId: env_.SPARKFLY_SECRET_ID,
+    baseUrl: env_.SPARKFLY_BASE_URL,
+    timeoutMs: env_.SPARKFLY_TIMEOUT_MS,
+    maxRetries: env_.SPARKFLY_MAX_RETRIES,
+    authMethod: env_.SPARKFLY_AUTH_METHOD,
+  }
+}
+
+let envClient: SparkflyClient | undefined
+
+/**
+ * The container's client, built from the environment (see {@link sparkflyConfigFromEnv}) on first call
+ * and reused by every later invocation, so the secret, the token and keep-alive connections survive
+ * between invocations.
+ *
+ * @example
+ * ```ts
+ * export const handler = async () => {
+ *   const sparkfly = getSparkflyClientFromEnv()
+ *   return sparkfly.credentials.eligibility(42, 1701)
+ * }
+ * ```
+ */
+export function getSparkflyClientFromEnv(): SparkflyClient {
+  envClient ??= createSparkflyClient(sparkflyConfigFromEnv())
+  return envClient
+}
+
+/** Forgets the memoized client of {@link getSparkflyClientFromEnv} (tests that change the environment). */
+export function resetSparkflyClientFromEnv(): void {
+  envClient = undefined
+}

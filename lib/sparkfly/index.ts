@@ -1,0 +1,72 @@
+// The Sparkfly API client: resources -> request (retries, errors, parsing, logging) -> transport.
+
+export type { AuthProvider, SparkflyAuth, SparkflySecret, SparkflyTokenProvider } from './auth'
+export {
+  createSparkflyClient,
+  createSparkflyClientWithTokenProvider,
+  getSparkflyClientFromEnv,
+  resetSparkflyClientFromEnv,
+  SPARKFLY_DEFAULTS,
+  SparkflyClient,
+  type SparkflyClientCommonOptions,
+  type SparkflyClientConfig,
+  type SparkflyTokenProviderConfig,
+  sparkflyConfigFromEnv,
+} from './client'
+export {
+  createSparkflyError,
+  parseErrorBody,
+  SPARKFLY_CONFLICTS,
+  SPARKFLY_REJECTIONS,
+  SparkflyAuthenticationError,
+  type SparkflyConflict,
+  SparkflyConflictError,
+  SparkflyConnectionError,
+  SparkflyContractError,
+  SparkflyError,
+  type SparkflyErrorDetails,
+  type SparkflyErrorResponse,
+  SparkflyInvalidArgumentError,
+  SparkflyNotFoundError,
+  SparkflyRateLimitError,
+  type SparkflyRejection,
+  SparkflyServerError,
+  SparkflyTimeoutError,
+  SparkflyValidationError,
+} from './errors'
+export { getDefaultSparkflyLogger, type SparkflyLogger } from './logger'
+export {
+  type HttpMethod,
+  type OperationSpec,
+  type ReplayClass,
+  SPARKFLY_OPERATIONS,
+  type SparkflyOperation,
+} from './operations'
+export type { RequestOptions } from './request'
+export {
+  type CreateCredentialParams,
+  type Credential,
+  type CredentialEligibility,
+  type CredentialInput,
+  type CredentialList,
+  type CredentialStatus,
+  CredentialsResource,
+  type ListCredentialsParams,
+} from './resources/credentials'
+export {
+  type CreateOfferStateFromQueryParams,
+  type IssuedOfferState,
+  type IssueForMemberParams,
+  type IssueOfferStateParams,
+  type OfferState,
+  type OfferStateInput,
+  type OfferStateList,
+  type OfferStateStatus,
+  OfferStatesResource,
+  type OfferStateUpdate,
+  type QueryOfferStateParams,
+} from './resources/offerStates'
+export { FAILURE_KINDS, type FailureKind, isRetryable, parseRetryAfter } from './retry'
+export type { SparkflyPage } from './schemas'
+export { fetchTransport, type SparkflyTransport, type SparkflyTransportRequest } from './transport'
+export type { DateInput, SparkflyId } from './validation'

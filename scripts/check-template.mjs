@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Checks the packaged CloudFormation template: least-privilege IAM (no wildcard resources on Secrets Manager, SQS
+// or DynamoDB actions), an error alarm for every function, a depth alarm for every dead-letter queue, and log
+// retention on every function's log group. Usage: node scripts/check-template.mjs [.serverless]
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const dir = process.argv[2] ?? '.serverless'
+const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'))
+const resources = template.Resources ?? {}
+const problems = []
+const guarded = /^(secretsmanager|sqs|dynamodb):/i
+
+const asList = (value) => (Array.isArray(value) ? value : value === undefined ? [] : [value])
+const hasWildcard = (resource) => JSON.stringify(resource).includes('*')
+
+let statements = 0
+for (const [id, res] of Object.entries(resources)) {
+  const policies =
+    res.Type === 'AWS::IAM::Role'
+      ? (res.Properties?.Policies ?? []).map((p) => p.PolicyDocument)
+      : res.Type === 'AWS::IAM::Policy' || res.Type === 'AWS::IAM::ManagedPolicy'
+        ? [res.Properties?.PolicyDocument]
+        : []
+  for (const doc of policies) {
+    for (const st of asList(doc?.Statement)) {
+      statements++
+      const actions = asList(st.Action)
+      if (actions.some((a) => a === '*' || /^(secretsmanager|sqs|dynamodb):\*$/i.test(a))) {
+        problems.push(`${id}: wildcard action ${JSON.stringify(actions)}`)
+      }
+      if (actions.some((a) => guarded.test(a)) && asList(st.Resource).some(hasWildcard)) {
+        problems.push(`${id}: ${actions.join(',')} on a wildcard resource ${JSON.stringify(st.Resource)}`)
+      }
+    }
+  }
+}
+
+const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+const alarmDimensions = alarms.map((a) => JSON.stringify(a.Properties?.Dimensions ?? []))
+const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+for (const [id, fn] of functions) {
+  const name = fn.Properties?.FunctionName
+  if (!alarmDimensions.some((d) => d.includes('"FunctionName"') && d.includes(JSON.stringify(name)))) {
+    problems.push(`${id}: no CloudWatch alarm on function ${name}`)
+  }
+}
+const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue')
+const deadLetterIds = new Set(
+  queues
+    .map(([, q]) => q.Properties?.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0])
+    .filter(Boolean),
+)
+for (const dlq of deadLetterIds) {
+  if (!alarmDimensions.some((d) => d.includes(`"${dlq}"`)))
+    problems.push(`${dlq}: dead-letter queue without a depth alarm`)
+}
+for (const [id, q] of queues) {
+  const isDlq = deadLetterIds.has(id)
+  const consumed = Object.values(resources).some(
+    (r) =>
+      r.Type === 'AWS::Lambda::EventSourceMapping' &&
+      JSON.stringify(r.Properties?.EventSourceArn).includes(`"${id}"`),
+  )
+  if (consumed && !q.Properties?.RedrivePolicy && !isDlq)
+    problems.push(`${id}: consumed queue without a redrive policy`)
+}
+const logGroups = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')
+for (const [id, lg] of logGroups) {
+  if (!lg.Properties?.RetentionInDays) problems.push(`${id}: log group without retention`)
+}
+
+console.log(
+  `template: ${functions.length} functions, ${alarms.length} alarms, ${deadLetterIds.size} dead-letter queues, ` +
+    `${statements} IAM statements, ${logGroups.length} log groups`,
+)
+if (problems.length) {
+  for (const p of problems) console.log(`  - ${p}`)
+  console.log(`template check FAILED: ${problems.length} problem(s)`)
+  process.exit(1)
+}
+console.log(
+  'template check passed: no wildcard resources on secretsmanager/sqs/dynamodb, every function and DLQ alarmed',
+)
