@@ -1,0 +1,254 @@
+/**
+ * The HTTP front of the sandbox (node:http). Each API request goes through, in order:
+ * request id -> route -> count -> fault decision -> latency -> fault answer, or token check -> body -> resolver.
+ * The fault decision comes before the resolver, so an injected 429/500/503/hang/drop never changed state.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { performance } from 'node:perf_hooks'
+import { ADMIN_PREFIX, handleAdmin } from './admin'
+import { iso } from './clock'
+import { record, type SandboxCore } from './core'
+import { invalid, Messages, SparkflyReply, unauthorized } from './errors'
+import type { FaultDecision } from './faults'
+import { requestId as newRequestId } from './ids'
+import { matchRoute } from './routes'
+import type { RequestLogEntry, SandboxAdmin } from './types'
+
+const MAX_BODY_BYTES = 1_000_000
+
+interface Outgoing {
+  status: number
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+function send(res: ServerResponse, reply: Outgoing): void {
+  if (res.destroyed || res.writableEnded) return
+  const headers: Record<string, string | number> = { ...reply.headers }
+  let payload = ''
+  if (reply.body !== undefined) {
+    payload = JSON.stringify(reply.body)
+    headers['Content-Type'] = 'application/json; charset=utf-8'
+  }
+  if (reply.status !== 204) headers['Content-Length'] = Buffer.byteLength(payload)
+  res.writeHead(reply.status, headers)
+  res.end(payload)
+}
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) return null
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function parseJson(raw: string): unknown {
+  if (raw.trim() === '') return undefined
+  try {
+    return JSON.parse(raw)
+  } catch {
+    throw invalid({ body: ['is not valid JSON'] })
+  }
+}
+
+/** The answer the sandbox gives instead of running the operation. */
+function faultReply(fault: FaultDecision, trace: string): Outgoing {
+  const retryAfter = { 'Retry-After': String(fault.retryAfterSeconds) }
+  switch (fault.kind) {
+    case 'rateLimit':
+      return {
+        status: 429,
+        headers: { ...retryAfter, 'X-Sandbox-Fault': 'rate-limit' },
+        body: { trace, error: 'Rate limit exceeded' },
+      }
+    case 429:
+      return {
+        status: 429,
+        headers: { ...retryAfter, 'X-Sandbox-Fault': '429' },
+        body: { trace, error: 'Too many requests' },
+      }
+    case 503:
+      return {
+        status: 503,
+        headers: { ...retryAfter, 'X-Sandbox-Fault': '503' },
+        body: { trace, error: 'Service unavailable' },
+      }
+    default:
+      return {
+        status: 500,
+        headers: { 'X-Sandbox-Fault': '500' },
+        body: { trace, error: 'Internal server error' },
+      }
+  }
+}
+
+export interface SandboxServer {
+  server: Server
+  listen(port: number, host: string): Promise<AddressInfo>
+  stop(): Promise<void>
+}
+
+export function createSandboxServer(core: SandboxCore, admin: SandboxAdmin): SandboxServer {
+  const stopping = new AbortController()
+  let stopped: Promise<void> | undefined
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0 || stopping.signal.aborted) return resolve()
+      const done = () => {
+        clearTimeout(timer)
+        stopping.signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      stopping.signal.addEventListener('abort', done, { once: true })
+    })
+
+  const log = (entry: RequestLogEntry) => {
+    record(core, entry)
+    if (core.options.quiet === false) {
+      const status = entry.status === 0 ? (entry.fault ?? 'none') : entry.status
+      console.log(
+        `[sandbox] ${status} ${entry.method} ${entry.path} ${entry.operation} ${entry.durationMs}ms ${entry.requestId}${entry.fault ? ` fault=${entry.fault}` : ''}`,
+      )
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now()
+    const requestId = newRequestId()
+    res.setHeader('X-Request-Id', requestId)
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
+    const method = req.method ?? 'GET'
+
+    const raw = await readBody(req)
+    if (raw === null) {
+      send(res, { status: 413, body: { error: 'Request body too large' } })
+      return
+    }
+
+    if (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(`${ADMIN_PREFIX}/`)) {
+      send(res, handleAdmin(admin, core, method, url.pathname.slice(ADMIN_PREFIX.length), raw))
+      return
+    }
+
+    const entry: RequestLogEntry = {
+      at: iso(core.clock.now()),
+      method,
+      path: url.pathname + url.search,
+      operation: 'unknown',
+      status: 0,
+      requestId,
+      durationMs: 0,
+    }
+    const finish = (reply: Outgoing | null) => {
+      if (reply) send(res, reply)
+      entry.status = reply?.status ?? 0
+      entry.durationMs = Math.round(performance.now() - started)
+      log(entry)
+    }
+
+    const match = matchRoute(method, url.pathname)
+    if (!match) {
+      finish({ status: 404, body: { error: Messages.routeNotFound } })
+      return
+    }
+    const operation = match.route.operation
+    entry.operation = operation
+    core.counters[operation] += 1
+
+    const fault = core.faults.decide(operation)
+    if (fault?.kind === 'hang') {
+      // Never answered: the client gives up, or stop() closes the connection.
+      entry.fault = 'hang'
+      finish(null)
+      return
+    }
+    await sleep(core.faults.delayFor(operation))
+    if (stopping.signal.aborted) return
+    if (fault?.kind === 'drop') {
+      entry.fault = 'drop'
+      req.socket.destroy()
+      finish(null)
+      return
+    }
+    if (fault) {
+      entry.fault = fault.kind
+      finish(faultReply(fault, requestId))
+      return
+    }
+
+    try {
+      let accountId = 0
+      if (operation !== 'auth') {
+        const token = header(req, 'x-auth-token')
+        if (!token) throw unauthorized(Messages.tokenMissing)
+        const check = core.tokens.use(token, core.clock.now().getTime(), core.faults.tokenExpiresEveryCalls)
+        if (!check.ok) {
+          if (check.reason === 'callLimit') entry.fault = 'tokenExpiry'
+          throw unauthorized(Messages.tokenInvalid)
+        }
+        accountId = check.accountId
+      }
+      const reply = match.route.resolve({
+        params: match.params,
+        query: url.searchParams,
+        body: parseJson(raw),
+        headers: req.headers,
+        now: core.clock.now(),
+        store: core.store,
+        tokens: core.tokens,
+        accountId,
+      })
+      finish(reply)
+    } catch (error) {
+      if (error instanceof SparkflyReply) {
+        finish({ status: error.status, body: error.body(requestId) })
+        return
+      }
+      console.error(`[sandbox] ${operation} failed (${requestId}):`, error)
+      finish({ status: 500, body: { trace: requestId, error: 'Sandbox internal error' } })
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('[sandbox] request failed:', error)
+      if (!res.headersSent) send(res, { status: 500, body: { error: 'Sandbox internal error' } })
+      else res.destroy()
+    })
+  })
+
+  return {
+    server,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(port, host, () => {
+          server.off('error', reject)
+          resolve(server.address() as AddressInfo)
+        })
+      })
+    },
+    stop() {
+      stopped ??= new Promise<void>((resolve, reject) => {
+        stopping.abort()
+        if (!server.listening) return resolve()
+        server.close((error) => (error ? reject(error) : resolve()))
+        // Keep-alive sockets and hung requests would hold close() open: end them now.
+        server.closeAllConnections()
+      })
+      return stopped
+    },
+  }
+}

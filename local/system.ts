@@ -1,0 +1,296 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { loadRules } from '../lib/issuance/rules'
+import { type LocalAws, type QueueKey, startLocalAws } from './aws'
+import {
+  type FunctionConfig,
+  type HttpApi,
+  handlerResolver,
+  loadServerlessConfig,
+  type ModuleImporter,
+  rateToMs,
+  type Scheduler,
+  type ServerlessConfig,
+  type SqsEventSource,
+  startHttpApi,
+  startScheduler,
+  startSqsEventSource,
+} from './runtime'
+import { type Sandbox, type SandboxOptions, startSandbox } from './sandbox'
+
+/**
+ * CloudFormation logical ids of serverless.yml's resources and the local resource that stands for each, so the
+ * functions get the environment serverless.yml gives them, pointed at the local services.
+ */
+const LOCAL_STAND_INS: Record<
+  string,
+  { queue: QueueKey } | { table: 'ledger' | 'idempotency' } | { secret: 'sparkfly' | 'webhook' }
+> = {
+  LedgerTable: { table: 'ledger' },
+  IdempotencyTable: { table: 'idempotency' },
+  OfferEventsQueue: { queue: 'offerEvents' },
+  LoyaltyEventsQueue: { queue: 'loyaltyEvents' },
+  LoyaltyEventsDeadLetterQueue: { queue: 'loyaltyEventsDlq' },
+  VoidRequestsQueue: { queue: 'voidRequests' },
+  VoidRequestsDeadLetterQueue: { queue: 'voidRequestsDlq' },
+  SparkflySecret: { secret: 'sparkfly' },
+  SparkflyCredentialsSecret: { secret: 'sparkfly' },
+  WebhookSecret: { secret: 'webhook' },
+}
+
+export interface LocalSystemOptions {
+  /** Project root (serverless.yml, functions/); default the current directory. */
+  rootDir?: string
+  /** How the launcher imports TypeScript handlers (tsx or vitest: pass `(p) => import(p)`). */
+  importModule: ModuleImporter
+  sandbox?: SandboxOptions
+  /** Port of the local HTTP API (default 0: a free port). */
+  httpPort?: number
+  /** Period of every scheduled function locally (default 60 s; their AWS rates are hours). */
+  schedulePeriodMs?: number
+  /** Do not start the schedules at all (they still run on demand). */
+  disableSchedules?: boolean
+  /** Where to write the endpoints file; null to skip (default `<rootDir>/.local/endpoints.json`). */
+  endpointsFile?: string | null
+  /** Environment overrides for every function (local overrides of serverless.yml's values). */
+  env?: Record<string, string>
+  visibilityTimeoutSeconds?: number
+  log?: (line: string) => void
+}
+
+export interface LocalSystem {
+  sandbox: Sandbox
+  aws: LocalAws
+  httpApi: HttpApi
+  config: ServerlessConfig
+  eventSources: Record<string, SqsEventSource>
+  schedules: Record<string, Scheduler>
+  /** A bearer token the staff routes accept (12 h). */
+  staffToken: string
+  webhookSecret: string
+  endpoints: Record<string, unknown>
+  /** Runs a scheduled function now (e.g. `expirySweep` with `{ dryRun: true }`). */
+  invoke(functionKey: string, input?: unknown): Promise<unknown>
+  /** Resolves once every SQS queue is drained and no invocation is in flight. */
+  idle(): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the whole system on this machine: the Sparkfly sandbox (with the campaigns the local issuance rules
+ * name), local SQS / DynamoDB / Secrets Manager, and every function of serverless.yml wired the way Lambda calls
+ * it: HTTP routes behind a local HTTP API (JWT authorizers enforced), SQS functions behind pollers with Lambda's
+ * event-source semantics, scheduled functions on a sped-up timer.
+ */
+export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  const rootDir = resolve(options.rootDir ?? process.cwd())
+  const log = options.log ?? (() => undefined)
+  const stops: Array<() => Promise<void>> = []
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined)
+  }
+
+  try {
+    const campaigns = loadRules('local')
+      .rules.flatMap((rule) => (rule.issue.kind === 'offerState' ? [rule.issue.campaignId] : []))
+      .map((xid) => ({ xid }))
+    const sandbox = await startSandbox({ quiet: true, campaigns, ...options.sandbox })
+    stops.push(() => sandbox.stop())
+
+    const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`
+    const aws = await startLocalAws({
+      secrets: {
+        sparkfly: { identity: sandbox.account.identity, key: sandbox.account.key },
+        webhook: { secrets: [webhookSecret] },
+      },
+      ...(options.visibilityTimeoutSeconds
+        ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
+        : {}),
+    })
+    stops.push(() => aws.stop())
+
+    const config = loadServerlessConfig({ file: resolve(rootDir, 'serverless.yml'), rootDir, stage: 'local' })
+    const standIn = (logicalId: string, attribute?: string): string | undefined => {
+      const local = LOCAL_STAND_INS[logicalId]
+      if (!local) return undefined
+      if ('queue' in local) return attribute === 'Arn' ? aws.queueArns[local.queue] : aws.queues[local.queue]
+      if ('table' in local)
+        return attribute === 'Arn'
+          ? `arn:aws:dynamodb:${aws.region}:000000000000:table/${aws.tables[local.table]}`
+          : aws.tables[local.table]
+      return aws.secretIds[local.secret]
+    }
+    const environment = functionEnvironment(config.functions, standIn, {
+      ...aws.env(),
+      SPARKFLY_BASE_URL: sandbox.url,
+      STAGE: 'local',
+      ISSUANCE_RULES: 'local',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      ...options.env,
+    })
+    // Every function runs in this one process; their settings have distinct names, so one environment serves all.
+    Object.assign(process.env, environment)
+
+    const resolveHandler = handlerResolver({ rootDir, importModule: options.importModule })
+    const httpApi = await startHttpApi({
+      config,
+      resolveHandler,
+      region: aws.region,
+      port: options.httpPort ?? 0,
+      onError: (error, route) => log(`! ${route}: ${(error as Error)?.message ?? error}`),
+    })
+    stops.push(() => httpApi.stop())
+
+    const eventSources: Record<string, SqsEventSource> = {}
+    const schedules: Record<string, Scheduler> = {}
+    for (const fn of config.functions) {
+      for (const event of fn.events) {
+        if (event.type === 'sqs' && event.enabled) {
+          const queueUrl = event.logicalId ? standIn(event.logicalId) : undefined
+          if (!queueUrl) {
+            log(`! ${fn.key}: no local queue for ${JSON.stringify(event.arn)}; not wired`)
+            continue
+          }
+          const handler = (await resolveHandler(fn)) as Parameters<typeof startSqsEventSource>[0]['handler']
+          const source = startSqsEventSource({
+            queueUrl,
+            handler,
+            functionName: fn.name,
+            functionTimeoutMs: fn.timeoutSeconds * 1000,
+            batchSize: event.batchSize,
+            reportBatchItemFailures: event.reportBatchItemFailures,
+            region: aws.region,
+            ...(event.maximumBatchingWindowSeconds !== undefined
+              ? { maximumBatchingWindowMs: event.maximumBatchingWindowSeconds * 1000 }
+              : {}),
+            ...(event.maximumConcurrency ? { maxConcurrency: Math.min(event.maximumConcurrency, 5) } : {}),
+            onError: (error) => log(`! ${fn.key} poller: ${(error as Error)?.message ?? error}`),
+          })
+          eventSources[fn.key] = source
+          stops.push(() => source.stop())
+        }
+        if (event.type === 'schedule' && !schedules[fn.key]) {
+          const handler = (await resolveHandler(fn)) as Parameters<typeof startScheduler>[0]['handler']
+          const awsPeriod = event.rate.map(rateToMs).find((ms) => ms !== undefined)
+          const scheduler = startScheduler({
+            handler,
+            functionName: fn.name,
+            functionTimeoutMs: fn.timeoutSeconds * 1000,
+            region: aws.region,
+            ...(options.disableSchedules
+              ? {}
+              : { periodMs: options.schedulePeriodMs ?? Math.min(awsPeriod ?? 60_000, 60_000) }),
+            ...(event.input !== undefined ? { input: event.input } : {}),
+          })
+          schedules[fn.key] = scheduler
+          stops.push(() => scheduler.stop())
+        }
+      }
+    }
+
+    const staffToken = await httpApi.mintStaffToken({
+      sub: 'local-staff',
+      email: 'staff@example.com',
+      expiresIn: '12h',
+    })
+    const endpoints = {
+      startedAt: new Date().toISOString(),
+      sandbox: {
+        url: sandbox.url,
+        admin: `${sandbox.origin}/_sandbox`,
+        account: sandbox.account,
+        fixtures: sandbox.fixtures,
+      },
+      httpApi: { url: httpApi.url, routes: httpApi.routes },
+      staffAuth: {
+        scheme: 'Bearer JWT (ES256), checked by the local HTTP API like the staffJwt authorizer in AWS',
+        header: `Authorization: Bearer ${staffToken}`,
+        token: staffToken,
+        authorizers: httpApi.authorizers,
+        jwks: `${httpApi.url}/.well-known/jwks.json`,
+      },
+      webhook: {
+        url: `${httpApi.url}/pos/redemptions`,
+        secret: webhookSecret,
+        sign: 'npx tsx scripts/sign-webhook.ts --secret <secret> --body <json>',
+      },
+      aws: {
+        region: aws.region,
+        endpoints: aws.endpoints,
+        queues: aws.queues,
+        tables: aws.tables,
+        secrets: aws.secretIds,
+      },
+      functions: config.functions.map((fn) => ({ key: fn.key, events: fn.events.map((e) => e.type) })),
+      env: environment,
+    }
+    const endpointsFile =
+      options.endpointsFile === undefined ? resolve(rootDir, '.local/endpoints.json') : options.endpointsFile
+    if (endpointsFile) {
+      mkdirSync(dirname(endpointsFile), { recursive: true })
+      writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 })
+    }
+
+    return {
+      sandbox,
+      aws,
+      httpApi,
+      config,
+      eventSources,
+      schedules,
+      staffToken,
+      webhookSecret,
+      endpoints,
+      async invoke(functionKey, input) {
+        const scheduler = schedules[functionKey]
+        if (!scheduler)
+          throw new Error(`No scheduled function ${functionKey}; known: ${Object.keys(schedules).join(', ')}`)
+        return scheduler.runNow(input)
+      },
+      async idle() {
+        await Promise.all(Object.values(eventSources).map((source) => source.idle()))
+      },
+      stop: stopAll,
+    }
+  } catch (error) {
+    await stopAll()
+    throw error
+  }
+}
+
+/** serverless.yml's environment of every function, CloudFormation references replaced by local stand-ins. */
+function functionEnvironment(
+  functions: FunctionConfig[],
+  standIn: (logicalId: string, attribute?: string) => string | undefined,
+  overrides: Record<string, string>,
+): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const fn of functions) {
+    for (const [name, value] of Object.entries(fn.environment)) {
+      const resolved = resolveReference(value, standIn)
+      if (resolved !== undefined) env[name] = resolved
+    }
+  }
+  return { ...env, ...overrides }
+}
+
+function resolveReference(
+  value: unknown,
+  standIn: (logicalId: string, attribute?: string) => string | undefined,
+): string | undefined {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value)
+  if (value && typeof value === 'object') {
+    const ref = (value as { Ref?: unknown }).Ref
+    if (typeof ref === 'string') return standIn(ref)
+    const getAtt = (value as { 'Fn::GetAtt'?: unknown })['Fn::GetAtt']
+    if (Array.isArray(getAtt)) return standIn(String(getAtt[0]), String(getAtt[1]))
+    if (typeof getAtt === 'string') {
+      const [id, attribute] = getAtt.split('.')
+      return standIn(String(id), attribute)
+    }
+  }
+  return undefined
+}
