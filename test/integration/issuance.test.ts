@@ -1,0 +1,228 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { resetAppContext } from '../../lib/app/context'
+import { resetConfig } from '../../lib/config'
+import { parseLoyaltyEvent } from '../../lib/events/inbound'
+import { issueForEvent } from '../../lib/issuance'
+import { externalRefId } from '../../lib/issuance/issueForEvent'
+import { loadRules } from '../../lib/issuance/rules'
+import { sparkflyIssuanceGateway } from '../../lib/issuance/sparkflyGateway'
+import type { Ledger } from '../../lib/ledger/Ledger'
+import { cloudEvent, eventBridgeEvent, lambdaContext, sqsEvent, sqsRecord } from '../support/events'
+import { startTestSystem, type TestSystem } from '../support/system'
+
+const LOCAL_CAMPAIGNS = ['local-tier-reward', 'local-free-coffee', 'local-birthday-treat']
+const TIER_RULES = ['tier-upgrade-reward', 'tier-upgrade-free-coffee']
+
+let system: TestSystem
+let handler: (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>
+
+beforeAll(async () => {
+  system = await startTestSystem()
+  for (const xid of LOCAL_CAMPAIGNS) system.sandbox.admin.createCampaign({ xid })
+  handler = (await import('../../functions/issue-offers')).handler as unknown as typeof handler
+})
+afterAll(() => system?.stop())
+
+const invoke = (records: ReturnType<typeof sqsRecord>[]) => handler(sqsEvent(records), lambdaContext())
+const offerStatesWithRef = (ref: string) =>
+  system.sandbox.admin.offerStates().filter((o) => o.external_ref_id === ref)
+const member = (i: number) => system.sandbox.fixtures.members[i]!
+
+describe('issue-offers handler', () => {
+  it('given a mixed batch, issues each (event, rule) once, parks permanent failures and retries only the busy duplicate', async () => {
+    // given
+    const upgraded = cloudEvent({ type: 'loyalty.tier.upgraded', member: { id: member(0).id } })
+    const birthday = eventBridgeEvent({
+      detailType: 'loyalty.member.birthday',
+      member: { identifier: member(1).identifier },
+    })
+    const records = {
+      upgraded: sqsRecord(upgraded),
+      upgradedAgain: sqsRecord(upgraded),
+      birthday: sqsRecord(birthday),
+      malformed: sqsRecord('{"specversion":'),
+      unknownMember: sqsRecord(cloudEvent({ member: { id: 987654321 } })),
+      unknownType: sqsRecord(cloudEvent({ type: 'loyalty.points.earned', member: { id: member(2).id } })),
+    }
+    system.sandbox.admin.resetCounters()
+
+    // when
+    const first = await invoke(Object.values(records))
+
+    // then: only one of the two copies of the same event is retried (the other was issuing it at that moment)
+    const failed = first.batchItemFailures.map((f) => f.itemIdentifier)
+    expect(failed).toHaveLength(1)
+    expect([records.upgraded.messageId, records.upgradedAgain.messageId]).toContain(failed[0])
+
+    // when SQS redelivers it
+    const retried = Object.values(records).find((r) => r.messageId === failed[0])!
+    const second = await invoke([
+      { ...retried, attributes: { ...retried.attributes, ApproximateReceiveCount: '2' } },
+    ])
+    expect(second.batchItemFailures).toEqual([])
+
+    // then Sparkfly holds exactly one offer state per (event, rule)
+    for (const rule of TIER_RULES)
+      expect(offerStatesWithRef(externalRefId(upgraded, { id: rule }))).toHaveLength(1)
+    expect(offerStatesWithRef(externalRefId(birthday, { id: 'birthday-treat' }))).toHaveLength(1)
+    expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(3 + 1) // 3 issued + the unknown member's refusal
+
+    // and the ledger holds them with their codes, members and windows
+    const issued = offerStatesWithRef(externalRefId(upgraded, { id: TIER_RULES[0]! }))[0]!
+    const entry = await system.ledger.findByCode(String(issued.credential_identifier))
+    expect(entry).toMatchObject({
+      kind: 'offerState',
+      id: String(issued.offer_state_id),
+      status: 'issued',
+      memberId: String(member(0).id),
+      campaignId: 'local-tier-reward',
+      sourceId: upgraded.id,
+      ruleId: TIER_RULES[0],
+    })
+    expect(Date.parse(entry!.expiresAt!) - Date.parse(entry!.activatesAt!)).toBe(30 * 86_400_000)
+
+    // and one offer.issued event per offer went out
+    const published = await system.drainQueue(system.aws.queues.offerEvents, { waitMs: 500 })
+    const events = published.map((m) => JSON.parse(m.body))
+    expect(events.map((e) => e.type)).toEqual(['offer.issued', 'offer.issued', 'offer.issued'])
+    expect(new Set(events.map((e) => e.id)).size).toBe(3)
+    expect(events.find((e) => e.data.offer.id === String(issued.offer_state_id))).toMatchObject({
+      specversion: '1.0',
+      source: 'urn:sparkfly-offer-lifecycle:test',
+      data: { member: { id: String(member(0).id) }, campaignId: 'local-tier-reward', sourceId: upgraded.id },
+    })
+
+    // and the permanent failures wait on the DLQ with their reasons and original bodies
+    const parked = await system.drainQueue(system.aws.queues.loyaltyEventsDlq, { waitMs: 500 })
+    const reasons = Object.fromEntries(parked.map((m) => [m.attributes['failure-reason'], m.body]))
+    expect(Object.keys(reasons).sort()).toEqual(['malformed_json', 'sparkfly_404'])
+    expect(reasons.malformed_json).toBe(records.malformed.body)
+    expect(reasons.sparkfly_404).toBe(records.unknownMember.body)
+  })
+
+  it('parks an event whose campaign is suspended and acknowledges it', async () => {
+    system.sandbox.admin.setCampaignStatus('local-birthday-treat', 'suspended')
+    try {
+      const event = cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(3).id } })
+      const result = await invoke([sqsRecord(event)])
+      expect(result.batchItemFailures).toEqual([])
+      const parked = await system.drainQueue(system.aws.queues.loyaltyEventsDlq, { waitMs: 500 })
+      expect(parked.map((m) => m.attributes['failure-reason'])).toEqual(['sparkfly_422'])
+      expect(parked[0]!.attributes['failure-detail']).toMatch(/suspended/i)
+    } finally {
+      system.sandbox.admin.setCampaignStatus('local-birthday-treat', 'active')
+    }
+  })
+
+  it('retries a record when Sparkfly is unavailable, then issues it once', async () => {
+    const event = cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(4).id } })
+    const record = sqsRecord(event)
+    system.sandbox.admin.setFaults({ failNext: { status: 503, count: 10, operation: 'offerStates.issue' } })
+    const failed = await invoke([record])
+    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }])
+    system.sandbox.admin.clearFaults()
+    const retried = await invoke([record])
+    expect(retried.batchItemFailures).toEqual([])
+    expect(offerStatesWithRef(externalRefId(event, { id: 'birthday-treat' }))).toHaveLength(1)
+    await system.drainQueue(system.aws.queues.offerEvents, { waitMs: 200 })
+  })
+
+  it('given the same event delivered to two invocations at once, issues once', async () => {
+    const event = cloudEvent({ type: 'loyalty.tier.upgraded', member: { id: member(2).id } })
+    system.sandbox.admin.setLatency({ fixedMs: 100 })
+    system.sandbox.admin.resetCounters()
+    try {
+      const [a, b] = await Promise.all([invoke([sqsRecord(event)]), invoke([sqsRecord(event)])])
+      const retries = [...a.batchItemFailures, ...b.batchItemFailures]
+      expect(retries.length).toBeLessThanOrEqual(1)
+    } finally {
+      system.sandbox.admin.setLatency({})
+    }
+    // a later redelivery of either copy issues nothing more
+    expect((await invoke([sqsRecord(event)])).batchItemFailures).toEqual([])
+    for (const rule of TIER_RULES)
+      expect(offerStatesWithRef(externalRefId(event, { id: rule }))).toHaveLength(1)
+    expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(2)
+    await system.drainQueue(system.aws.queues.offerEvents, { waitMs: 200 })
+  })
+
+  it('given a failure after Sparkfly accepted the offer, the redelivery finds it by external_ref_id and completes', async () => {
+    const event = cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(0).id } })
+    const record = sqsRecord(event)
+    const queueUrl = process.env.OFFER_EVENTS_QUEUE_URL!
+    system.sandbox.admin.resetCounters()
+
+    // when publishing the event fails (the queue is unreachable) after Sparkfly issued the offer
+    process.env.OFFER_EVENTS_QUEUE_URL = `${queueUrl}-missing`
+    resetConfig()
+    resetAppContext()
+    const failed = await invoke([record])
+    process.env.OFFER_EVENTS_QUEUE_URL = queueUrl
+    resetConfig()
+    resetAppContext()
+    expect(failed.batchItemFailures).toHaveLength(1)
+    expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(1)
+
+    // then the redelivery looks the offer up instead of issuing it again, and publishes the event
+    expect((await invoke([record])).batchItemFailures).toEqual([])
+    expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(1)
+    expect(system.sandbox.admin.counters()['offerStates.query']).toBe(1)
+    const published = await system.drainQueue(system.aws.queues.offerEvents, { waitMs: 500 })
+    expect(published.map((m) => JSON.parse(m.body).data.sourceId)).toEqual([event.id])
+  })
+})
+
+describe('issueForEvent crash recovery', () => {
+  it('given a process that died after Sparkfly accepted (claim left pending), the redelivery after the lease recovers without issuing again', async () => {
+    const rules = loadRules('local')
+    const gateway = sparkflyIssuanceGateway(system.client)
+    const published: string[] = []
+    const publisher = { publish: async (e: { type: string }) => void published.push(e.type) }
+    const event = parseLoyaltyEvent(
+      JSON.stringify(cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(1).id } })),
+    )
+    const crash = new Error('process killed')
+    // A ledger whose writes after Sparkfly's answer never happen: the process is gone, nothing is released.
+    const dyingLedger = Object.create(system.ledger) as Ledger
+    dyingLedger.record = async () => {
+      throw crash
+    }
+    dyingLedger.releaseClaim = async () => undefined
+    system.sandbox.admin.resetCounters()
+    const t0 = new Date()
+    const deps = { gateway, rules, publisher, eventSource: 'urn:test', leaseMs: 60_000 }
+
+    await expect(
+      issueForEvent(event, { ...deps, ledger: dyingLedger, owner: 'a', now: () => t0 }),
+    ).rejects.toBe(crash)
+    expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(1)
+
+    // a redelivery while the dead attempt's lease still runs is told to come back later
+    await expect(
+      issueForEvent(event, {
+        ...deps,
+        ledger: system.ledger,
+        owner: 'b',
+        now: () => new Date(t0.getTime() + 1_000),
+      }),
+    ).rejects.toThrow(/in progress/)
+
+    // once the lease has expired, the redelivery recovers the offer Sparkfly already issued
+    const later = () => new Date(t0.getTime() + 61_000)
+    const outcomes = await issueForEvent(event, { ...deps, ledger: system.ledger, owner: 'c', now: later })
+    expect(outcomes).toMatchObject([{ ruleId: 'birthday-treat', status: 'recovered' }])
+    expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(1)
+    expect(await system.ledger.get('offerState', outcomes[0]!.offer.id)).toMatchObject({
+      status: 'issued',
+      sourceId: event.id,
+    })
+    expect(published).toEqual(['offer.issued'])
+
+    // and any later duplicate is answered from the completed claim with no Sparkfly call at all
+    system.sandbox.admin.resetCounters()
+    const again = await issueForEvent(event, { ...deps, ledger: system.ledger, owner: 'd', now: later })
+    expect(again).toMatchObject([{ status: 'duplicate', offer: outcomes[0]!.offer }])
+    expect(Object.values(system.sandbox.admin.counters()).reduce((a, b) => a + b, 0)).toBe(0)
+  })
+})
