@@ -1,0 +1,234 @@
+import type { MiddlewareObj } from '@middy/core'
+import type { Context } from 'aws-lambda'
+import { LedgerConflictError } from '../ledger/errors'
+import { HttpProblem } from '../middleware/errors'
+import { type HttpEvent, type HttpResult, json } from '../middleware/http'
+import { toProblem } from '../middleware/problem'
+import { MetricUnit, metrics } from '../observability'
+import { SparkflyConflictError } from '../sparkfly'
+import { VoidConflictError, VoidNotFoundError } from './errors'
+import {
+  codeSchema,
+  describeIssues,
+  type FieldIssue,
+  offerStateVoidBodySchema,
+  parseWith,
+  reasonOnlyBodySchema,
+  sparkflyIdSchema,
+} from './requests'
+import { type VoidActor, VoidConflict, VoidLimits, type VoidTarget } from './types'
+import { offerView } from './view'
+import { type VoidDeps, voidOffer } from './voidOffer'
+
+/** The staff API's routes (API Gateway route keys), one per kind of target. */
+export const StaffVoidRoute = {
+  offerState: 'POST /staff/offer-states/{offerStateId}/void',
+  credential: 'POST /staff/credentials/{credentialId}/void',
+  code: 'POST /staff/codes/{code}/void',
+} as const
+export type StaffVoidRoute = (typeof StaffVoidRoute)[keyof typeof StaffVoidRoute]
+
+const ROUTES = [
+  {
+    route: StaffVoidRoute.offerState,
+    param: 'offerStateId',
+    path: /\/staff\/offer-states\/([^/]+)\/void\/?$/,
+  },
+  {
+    route: StaffVoidRoute.credential,
+    param: 'credentialId',
+    path: /\/staff\/credentials\/([^/]+)\/void\/?$/,
+  },
+  { route: StaffVoidRoute.code, param: 'code', path: /\/staff\/codes\/([^/]+)\/void\/?$/ },
+] as const
+
+/** A validated staff void request. */
+export interface StaffVoidRequest {
+  route: StaffVoidRoute
+  target: VoidTarget
+  reason: string
+}
+
+interface JwtRequestContext {
+  requestId?: string
+  authorizer?: { jwt?: { claims?: Record<string, unknown> } }
+}
+
+/** The staff member's identity: the `sub` claim the API Gateway JWT authorizer verified, if any. */
+export function staffSubject(event: Pick<HttpEvent, 'requestContext'>): string | undefined {
+  const sub = (event.requestContext as JwtRequestContext | undefined)?.authorizer?.jwt?.claims?.sub
+  return typeof sub === 'string' && sub.trim() !== '' ? sub : undefined
+}
+
+const unauthorized = () =>
+  new HttpProblem(
+    401,
+    'Unauthorized',
+    'A staff bearer token (JWT) is required to void offers.',
+    {},
+    { 'www-authenticate': 'Bearer' },
+  )
+
+/**
+ * Defence in depth behind the API Gateway JWT authorizer: refuses (401) a request that carries no verified subject,
+ * before its body is even parsed.
+ */
+export function requireStaffIdentity(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: (request) => {
+      if (!staffSubject(request.event)) throw unauthorized()
+    },
+  }
+}
+
+/**
+ * Counts the staff API's answers as EMF metrics: `OffersVoided` (200), `StaffVoidsRefused` (4xx) and
+ * `StaffVoidServerErrors` (5xx, alarmed). Register it before the other steps; `logMetrics` flushes them.
+ */
+export function staffVoidMetrics(): MiddlewareObj<HttpEvent, HttpResult> {
+  const count = (status: number) =>
+    metrics.addMetric(
+      status < 300 ? 'OffersVoided' : status < 500 ? 'StaffVoidsRefused' : 'StaffVoidServerErrors',
+      MetricUnit.Count,
+      1,
+    )
+  return {
+    after: (request) => {
+      if (request.response) count(request.response.statusCode)
+    },
+    onError: (request) => {
+      count(toProblem(request.error).status)
+    },
+  }
+}
+
+const invalid = (issues: FieldIssue[]) =>
+  new HttpProblem(400, 'Invalid request', `Fix these fields: ${describeIssues(issues)}.`, { errors: issues })
+
+/** Validates route, path parameter and body; throws a 400 problem naming each field and why. */
+export function parseStaffVoidRequest(event: HttpEvent<unknown>): StaffVoidRequest {
+  const rawPath = event.rawPath ?? ''
+  const match = ROUTES.find((r) => event.routeKey === r.route) ?? ROUTES.find((r) => r.path.test(rawPath))
+  if (!match) throw new HttpProblem(404, 'Not found', `No staff route ${event.routeKey ?? rawPath}.`)
+  const raw = event.pathParameters?.[match.param] ?? decodePathSegment(match.path.exec(rawPath)?.[1])
+
+  const issues: FieldIssue[] = []
+  const id = (match.param === 'code' ? codeSchema : sparkflyIdSchema).safeParse(raw)
+  if (!id.success) issues.push({ field: match.param, message: id.error.issues[0]?.message ?? 'is invalid' })
+
+  const body = parseWith(
+    match.route === StaffVoidRoute.offerState ? offerStateVoidBodySchema : reasonOnlyBodySchema,
+    event.body,
+  )
+  if (!body.ok) issues.push(...body.issues)
+  if (!id.success || !body.ok) throw invalid(issues)
+
+  const { reason } = body.value
+  if (match.route === StaffVoidRoute.credential)
+    return { route: match.route, target: { credentialId: id.data }, reason }
+  if (match.route === StaffVoidRoute.code) return { route: match.route, target: { code: id.data }, reason }
+  const member = body.value as { memberId?: string; memberIdentifier?: string }
+  const target: VoidTarget =
+    member.memberId !== undefined
+      ? { offerStateId: id.data, memberId: member.memberId }
+      : { offerStateId: id.data, memberIdentifier: member.memberIdentifier ?? '' }
+  return { route: match.route, target, reason }
+}
+
+function decodePathSegment(segment: string | undefined): string | undefined {
+  if (segment === undefined) return undefined
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+/** The caller's `Idempotency-Key`, validated; undefined when absent. */
+export function idempotencyKeyOf(event: Pick<HttpEvent, 'headers'>): string | undefined {
+  const key = event.headers?.['idempotency-key']
+  if (key === undefined) return undefined
+  if (key.length === 0 || key.length > VoidLimits.idempotencyKeyMaxLength || !/^[\x20-\x7e]+$/.test(key)) {
+    throw invalid([
+      {
+        field: 'Idempotency-Key',
+        message: `must be 1 to ${VoidLimits.idempotencyKeyMaxLength} printable ASCII characters`,
+      },
+    ])
+  }
+  return key
+}
+
+const CONFLICT_TITLES = {
+  [VoidConflict.alreadyVoided]: 'Offer already voided',
+  [VoidConflict.alreadyRedeemed]: 'Offer already redeemed',
+  [VoidConflict.expired]: 'Offer expired',
+  [VoidConflict.noMember]: 'Offer cannot be voided',
+} as const
+
+/**
+ * Maps voiding's errors to the caller's answer: not found -> 404, any conflict with the offer's state -> 409 with the
+ * current state in `offer`. Sparkfly failures are left to the HTTP chain (502, or 503 with Retry-After).
+ */
+export function voidProblem(error: unknown): unknown {
+  if (error instanceof VoidNotFoundError) return new HttpProblem(404, 'Offer not found', error.message)
+  if (error instanceof VoidConflictError) {
+    return new HttpProblem(409, CONFLICT_TITLES[error.conflict], error.message, {
+      conflict: error.conflict,
+      offer: error.offer,
+    })
+  }
+  if (error instanceof LedgerConflictError && error.current) {
+    return new HttpProblem(409, 'Offer changed', error.message, { offer: offerView(error.current) })
+  }
+  if (error instanceof SparkflyConflictError) {
+    return new HttpProblem(
+      409,
+      'Offer busy in Sparkfly',
+      "Sparkfly refused the void because of the offer's current state. Retry shortly; escalate if it persists.",
+      { conflict: error.conflict },
+    )
+  }
+  return error
+}
+
+/** The adapters a staff void needs. */
+export interface StaffVoidDeps {
+  voiding: VoidDeps
+  /** `httpIdempotency({ scope: 'staff-void' })`. */
+  idempotency: {
+    run(key: string, rawBody: string, context: Context, work: () => Promise<HttpResult>): Promise<HttpResult>
+  }
+}
+
+/**
+ * Serves one staff void request: identity (401), validation (400), then {@link voidOffer} under the caller's
+ * `Idempotency-Key` when one is sent (keyed by subject + route + key; the same key with another request -> 422).
+ * Answers 200 with the voided offer.
+ */
+export async function handleStaffVoid(
+  event: HttpEvent<unknown>,
+  context: Context,
+  deps: StaffVoidDeps,
+): Promise<HttpResult> {
+  const subject = staffSubject(event)
+  if (!subject) throw unauthorized()
+  const request = parseStaffVoidRequest(event)
+  const key = idempotencyKeyOf(event)
+  const actor: VoidActor = {
+    changedBy: subject,
+    requestId: (event.requestContext as JwtRequestContext | undefined)?.requestId ?? context.awsRequestId,
+  }
+  const work = async () => {
+    try {
+      const { offer } = await voidOffer(request.target, request.reason, actor, deps.voiding)
+      return json(200, offer)
+    } catch (error) {
+      throw voidProblem(error)
+    }
+  }
+  if (key === undefined) return work()
+  // The fingerprint is the validated request (path and body), so formatting differences do not count as a change.
+  const fingerprint = JSON.stringify({ target: request.target, reason: request.reason })
+  return deps.idempotency.run(`${subject}\n${request.route}\n${key}`, fingerprint, context, work)
+}
