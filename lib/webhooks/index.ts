@@ -1,0 +1,18 @@
+export { type WebhookKeyring, type WebhookKeyringOptions, webhookKeyring } from './keyring'
+export {
+  decodeWebhookSecret,
+  StandardWebhooks,
+  signWebhook,
+  type VerifiedWebhook,
+  verifyWebhook,
+  WebhookFailure,
+  type WebhookHeaders,
+  WebhookSecretError,
+  WebhookVerificationError,
+} from './standardWebhooks'
+export {
+  signatureProblem,
+  type VerifyWebhookSignatureOptions,
+  verifyWebhookSignature,
+  type WebhookEvent,
+} from './verifyWebhookSignature'
