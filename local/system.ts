@@ -19,6 +19,9 @@ import {
 } from './runtime'
 import { type Sandbox, type SandboxOptions, startSandbox } from './sandbox'
 
+// Locally we run Node 20 (Lambda runs nodejs22.x): the SDK's Node 22 notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 /**
  * CloudFormation logical ids of serverless.yml's resources and the local resource that stands for each, so the
  * functions get the environment serverless.yml gives them, pointed at the local services.
@@ -51,6 +54,11 @@ export interface LocalSystemOptions {
   schedulePeriodMs?: number
   /** Do not start the schedules at all (they still run on demand). */
   disableSchedules?: boolean
+  /**
+   * Function keys whose SQS pollers are not started in this process, because another process runs them (the soak
+   * runs `issueOffers` in a child process it can kill). Their queues are still created and in the environment.
+   */
+  externalEventSources?: string[]
   /** Where to write the endpoints file; null to skip (default `<rootDir>/.local/endpoints.json`). */
   endpointsFile?: string | null
   /** Environment overrides for every function (local overrides of serverless.yml's values). */
@@ -147,7 +155,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const schedules: Record<string, Scheduler> = {}
     for (const fn of config.functions) {
       for (const event of fn.events) {
-        if (event.type === 'sqs' && event.enabled) {
+        if (event.type === 'sqs' && event.enabled && !options.externalEventSources?.includes(fn.key)) {
           const queueUrl = event.logicalId ? standIn(event.logicalId) : undefined
           if (!queueUrl) {
             log(`! ${fn.key}: no local queue for ${JSON.stringify(event.arn)}; not wired`)

@@ -1,5 +1,3 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import { generateKeyPair, SignJWT } from 'jose'
@@ -13,28 +11,6 @@ import { startTestSystem, type TestSystem } from '../support/system'
 
 const ROOT = resolve(__dirname, '../..')
 
-/**
- * serverless.yml with the voiding includes: the real file once the lead has added them, until then a temporary copy
- * that adds them (the real file is never edited).
- */
-function serverlessFile(): { file: string; cleanup: () => void } {
-  const real = join(ROOT, 'serverless.yml')
-  const text = readFileSync(real, 'utf8')
-  if (text.includes('sls/functions/voiding.yml')) return { file: real, cleanup: () => undefined }
-  const patched = text
-    .replace(
-      /(\nfunctions:\n(?: {2}- .*\n)+)/,
-      (list) => `${list}  - \${file(./sls/functions/voiding.yml)}\n`,
-    )
-    .replace(
-      /(\nresources:\n(?: {2}- .*\n)+)/,
-      (list) => `${list}  - \${file(./sls/resources/voiding.yml)}\n`,
-    )
-  const dir = mkdtempSync(join(tmpdir(), 'voiding-sls-'))
-  writeFileSync(join(dir, 'serverless.yml'), patched)
-  return { file: join(dir, 'serverless.yml'), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
-}
-
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>
 
 let system: TestSystem
@@ -45,18 +21,18 @@ const published: OfferCloudEvent[] = []
 
 beforeAll(async () => {
   system = await startTestSystem()
-  const { file, cleanup } = serverlessFile()
-  try {
-    const config = loadServerlessConfig({ file, rootDir: ROOT, stage: 'test', env: {} })
-    const voidOffer = config.functions.find((fn) => fn.key === 'voidOffer')
-    if (!voidOffer) throw new Error('serverless config has no voidOffer function')
-    api = await startHttpApi({
-      config: { functions: [voidOffer], authorizers: config.authorizers },
-      resolveHandler: handlerResolver({ rootDir: ROOT, importModule: (path) => import(path) }),
-    })
-  } finally {
-    cleanup()
-  }
+  const config = loadServerlessConfig({
+    file: join(ROOT, 'serverless.yml'),
+    rootDir: ROOT,
+    stage: 'test',
+    env: {},
+  })
+  const voidOffer = config.functions.find((fn) => fn.key === 'voidOffer')
+  if (!voidOffer) throw new Error('serverless config has no voidOffer function')
+  api = await startHttpApi({
+    config: { functions: [voidOffer], authorizers: config.authorizers },
+    resolveHandler: handlerResolver({ rootDir: ROOT, importModule: (path) => import(path) }),
+  })
   token = await api.mintStaffToken({ sub: 'staff-ana', email: 'ana@example.com' })
   handler = (await import('../../functions/void-offer')).handler as unknown as Handler
 })

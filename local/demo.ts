@@ -1,0 +1,261 @@
+// `npm run demo`: plays a day in the life of the offer lifecycle against the local system and prints what happened.
+// Attaches to a running `npm start` (.local/endpoints.json); without one, starts an embedded system for the run.
+import { randomUUID } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { Ledger } from '../lib/ledger/Ledger'
+import type { LedgerEntry } from '../lib/ledger/types'
+import { signWebhook } from '../lib/webhooks'
+import { drainQueue, sendMessages } from '../test/support/localAws'
+import { createLambdaContext } from './runtime'
+import { type LocalSystem, startLocalSystem } from './system'
+
+interface Endpoints {
+  sandbox: { url: string; admin: string; fixtures: { members: Array<{ id: number; identifier: string }> } }
+  httpApi: { url: string }
+  staffAuth: { token: string }
+  webhook: { url: string; secret: string }
+  aws: {
+    endpoints: { dynamodb: string }
+    region: string
+    queues: Record<string, string>
+    tables: { ledger: string }
+  }
+  env: Record<string, string>
+}
+
+const out = (line = '') => console.log(line)
+const step = (title: string) => out(`\n== ${title}`)
+const DAY_MS = 86_400_000
+
+async function attachOrStart(): Promise<{ endpoints: Endpoints; embedded?: LocalSystem }> {
+  const file = resolve('.local/endpoints.json')
+  if (existsSync(file)) {
+    const endpoints = JSON.parse(readFileSync(file, 'utf8')) as Endpoints
+    const alive = await fetch(`${endpoints.sandbox.admin}/clock`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (alive) {
+      Object.assign(process.env, endpoints.env)
+      out(`Attached to the running local system (${file}).`)
+      return { endpoints }
+    }
+  }
+  out(
+    'No running local system found: starting an embedded one for this demo (npm start runs one you can keep).',
+  )
+  const embedded = await startLocalSystem({
+    importModule: (path) => import(path),
+    endpointsFile: null,
+    disableSchedules: true,
+    visibilityTimeoutSeconds: 2,
+    // The story is told below; the handlers' JSON logs would drown it (POWERTOOLS_LOG_LEVEL=INFO shows them).
+    env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR' },
+  })
+  return { endpoints: embedded.endpoints as unknown as Endpoints, embedded }
+}
+
+async function post(url: string, body: string, headers: Record<string, string>) {
+  const response = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  })
+  const text = await response.text()
+  let json: Record<string, unknown> = {}
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = { text }
+  }
+  return { status: response.status, json }
+}
+
+function signedHeaders(secret: string, body: string, id = `msg_${randomUUID()}`) {
+  const timestamp = Math.floor(Date.now() / 1000)
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signWebhook({ secret, id, timestamp, body }),
+  }
+}
+
+const describeAnswer = (answer: { status: number; json: Record<string, unknown> }) =>
+  answer.status < 300
+    ? `${answer.status} ${answer.json.status ?? 'ok'}`
+    : `${answer.status} ${answer.json.title ?? answer.json.message ?? ''}: ${answer.json.detail ?? ''}`
+
+async function main() {
+  const { endpoints, embedded } = await attachOrStart()
+  const members = endpoints.sandbox.fixtures.members
+  const ledger = new Ledger({
+    tableName: endpoints.aws.tables.ledger,
+    client: DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: endpoints.aws.endpoints.dynamodb, region: endpoints.aws.region }),
+    ),
+  })
+  const queues = endpoints.aws.queues
+  const published: Array<{ type: string; data: { offer: { id: string; code?: string }; reason?: string } }> =
+    []
+  const collectEvents = async (count: number, waitMs: number) => {
+    const messages = await drainQueue(queues.offerEvents!, { count, waitMs })
+    published.push(...messages.map((m) => JSON.parse(m.body)))
+    return messages.length
+  }
+  await drainQueue(queues.offerEvents!, { waitMs: 200 }) // start from a clean outbox
+
+  try {
+    step('1. The loyalty system sends events (SQS: loyalty-events)')
+    const now = new Date().toISOString()
+    const events = {
+      upgraded: {
+        specversion: '1.0',
+        id: `evt-${randomUUID()}`,
+        source: 'urn:loyalty',
+        type: 'loyalty.tier.upgraded',
+        time: now,
+        data: { member: { id: members[0]!.id }, tier: 'gold' },
+      },
+      upgradedByIdentifier: {
+        version: '0',
+        id: randomUUID(),
+        source: 'loyalty.platform',
+        'detail-type': 'loyalty.tier.upgraded',
+        time: now,
+        detail: { member: { identifier: members[1]!.identifier } },
+      },
+      birthday: {
+        specversion: '1.0',
+        id: `evt-${randomUUID()}`,
+        source: 'urn:loyalty',
+        type: 'loyalty.member.birthday',
+        time: now,
+        data: { member: { id: members[2]!.id } },
+      },
+      unknownMember: {
+        specversion: '1.0',
+        id: `evt-${randomUUID()}`,
+        source: 'urn:loyalty',
+        type: 'loyalty.tier.upgraded',
+        data: { member: { id: 999999999 } },
+      },
+      pointsEarned: {
+        specversion: '1.0',
+        id: `evt-${randomUUID()}`,
+        source: 'urn:loyalty',
+        type: 'loyalty.points.earned',
+        data: { member: { id: members[0]!.id } },
+      },
+    }
+    await sendMessages(queues.loyaltyEvents!, [
+      ...Object.values(events),
+      events.upgraded, // SQS delivers at least once: the same event again
+      '{"specversion": "1.0", "id": ', // a broken message
+    ])
+    out(
+      '  sent 7 messages: 2 tier upgrades (CloudEvents and EventBridge envelopes), 1 birthday, 1 unknown member,',
+    )
+    out('  1 event type without a rule, 1 duplicate delivery, 1 malformed body')
+    const issued = await collectEvents(5, 15_000)
+    out(
+      `  -> ${issued} offer.issued events (2 rules for a tier upgrade, 1 for a birthday; the duplicate issued nothing)`,
+    )
+
+    const issuedOffers = published.filter((e) => e.type === 'offer.issued')
+    const entries = new Map<string, LedgerEntry>()
+    for (const e of issuedOffers) {
+      const entry = await ledger.findByCode(String(e.data.offer.code))
+      if (entry) entries.set(entry.pk, entry)
+    }
+    const byRule = (sourceEvent: string, rule: string) =>
+      [...entries.values()].find((e) => e.sourceId === sourceEvent && e.ruleId === rule)
+    const reward = byRule(events.upgraded.id, 'tier-upgrade-reward')
+    const coffee = byRule(events.upgradedByIdentifier.id, 'tier-upgrade-free-coffee')
+    const treat = byRule(events.birthday.id, 'birthday-treat')
+
+    step('2. The POS redeems codes at the till (signed webhook: POST /pos/redemptions)')
+    const redeem = async (code: string | undefined, label: string, id?: string) => {
+      const body = JSON.stringify({
+        code,
+        transactionId: `txn-${randomUUID().slice(0, 8)}`,
+        storeId: 'store-042',
+      })
+      const headers = signedHeaders(endpoints.webhook.secret, body, id)
+      const answer = await post(endpoints.webhook.url, body, headers)
+      out(`  ${label.padEnd(44)} ${describeAnswer(answer)}`)
+      return { body, headers, answer }
+    }
+    const first = await redeem(reward?.code, `redeem ${reward?.code} (tier reward)`)
+    const replay = await post(endpoints.webhook.url, first.body, first.headers)
+    out(
+      `  ${'same delivery retried by the terminal'.padEnd(44)} ${describeAnswer(replay)} (the first answer, replayed)`,
+    )
+    await redeem(coffee?.code, `redeem ${coffee?.code} (free coffee)`)
+    await redeem(reward?.code, `scan ${reward?.code} again (new delivery)`)
+    const unsigned = await post(endpoints.webhook.url, first.body, {})
+    out(`  ${'unsigned request'.padEnd(44)} ${describeAnswer(unsigned)}`)
+
+    step('3. Customer service voids an offer (staff API, JWT)')
+    const voidBody = JSON.stringify({ reason: 'customer asked to cancel' })
+    const voided = await post(`${endpoints.httpApi.url}/staff/codes/${treat?.code}/void`, voidBody, {
+      authorization: `Bearer ${endpoints.staffAuth.token}`,
+    })
+    out(`  ${`void ${treat?.code} (birthday treat)`.padEnd(44)} ${describeAnswer(voided)}`)
+    const anonymous = await post(`${endpoints.httpApi.url}/staff/codes/${treat?.code}/void`, voidBody, {})
+    out(`  ${'the same without a token'.padEnd(44)} ${describeAnswer(anonymous)}`)
+    await collectEvents(3, 3_000)
+
+    step('4. Eight days pass (sandbox clock), then the expiry sweep runs')
+    const clock = await post(
+      `${endpoints.sandbox.admin}/clock/advance`,
+      JSON.stringify({ ms: 8 * DAY_MS }),
+      {},
+    )
+    const sandboxNow = String(clock.json.now)
+    out(`  sandbox clock: ${sandboxNow}`)
+    const { handler: sweep } = await import('../functions/expiry-sweep')
+    const context = () => createLambdaContext({ functionName: 'expirySweep', timeoutMs: 300_000 })
+    const dryRun = await sweep({ dryRun: true, now: sandboxNow }, context())
+    out(`  dry run: found ${dryRun.found}, would void ${dryRun.voided} (nothing changed)`)
+    const run = await sweep({ now: sandboxNow }, context())
+    out(
+      `  sweep:   found ${run.found}, voided ${run.voided}, already redeemed ${run.alreadyRedeemed}, failed ${run.failed}, remaining ${run.remaining}`,
+    )
+    await collectEvents(10, 3_000)
+
+    step('Summary: every offer issued in this demo')
+    out(`  ${'code'.padEnd(12)} ${'member'.padEnd(14)} ${'campaign'.padEnd(22)} history`)
+    for (const entry of entries.values()) {
+      const current = await ledger.get(entry.kind, entry.id)
+      const history = ['issued', current?.status !== 'issued' ? current?.status : undefined]
+        .filter(Boolean)
+        .join(' -> ')
+      const why = current?.voidReason ? ` (${current.voidReason})` : ''
+      out(
+        `  ${String(entry.code).padEnd(12)} ${String(entry.memberId ?? entry.memberIdentifier).padEnd(14)} ${String(entry.campaignId).padEnd(22)} ${history}${why}`,
+      )
+    }
+    const counts = published.reduce<Record<string, number>>((acc, e) => {
+      acc[e.type] = (acc[e.type] ?? 0) + 1
+      return acc
+    }, {})
+    out(
+      `\n  offer events published: ${Object.entries(counts)
+        .map(([t, n]) => `${t} x${n}`)
+        .join(', ')}`,
+    )
+    const parked = await drainQueue(queues.loyaltyEventsDlq!, { waitMs: 1_000 })
+    out(`  loyalty-events dead-letter queue: ${parked.length} message(s)`)
+    for (const m of parked) out(`    - ${m.attributes['failure-reason']}: ${m.attributes['failure-detail']}`)
+  } finally {
+    await embedded?.stop()
+  }
+}
+
+main().catch((error) => {
+  console.error('demo failed:', error)
+  process.exit(1)
+})
