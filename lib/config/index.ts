@@ -1,20 +1,22 @@
-import { z } from 'zod'
+import * as z from '../validation/zod'
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback)
+const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback)
+const nonEmpty = () => z.string().check(z.minLength(1))
+const optionalUrl = () => z.optional(z.url())
 
 const schema = z.object({
-  LEDGER_TABLE: z.string().min(1),
-  IDEMPOTENCY_TABLE: z.string().min(1).optional(),
-  OFFER_EVENTS_QUEUE_URL: z.string().url(),
-  ISSUANCE_DLQ_URL: z.string().url().optional(),
-  BULK_VOID_DLQ_URL: z.string().url().optional(),
-  WEBHOOK_SECRET_ID: z.string().min(1).optional(),
-  ISSUANCE_RULES: z.string().min(1).default('default'),
+  LEDGER_TABLE: nonEmpty(),
+  IDEMPOTENCY_TABLE: z.optional(nonEmpty()),
+  OFFER_EVENTS_QUEUE_URL: z.url(),
+  ISSUANCE_DLQ_URL: optionalUrl(),
+  BULK_VOID_DLQ_URL: optionalUrl(),
+  WEBHOOK_SECRET_ID: z.optional(nonEmpty()),
+  ISSUANCE_RULES: z._default(nonEmpty(), 'default'),
   SPARKFLY_CONCURRENCY: positiveInt(10),
   CREDENTIAL_MAX_AGE_DAYS: positiveInt(90),
   LEDGER_SWEEP_SHARDS: positiveInt(4),
-  EVENT_SOURCE: z.string().min(1).default('urn:sparkfly-offer-lifecycle'),
-  STAGE: z.string().min(1).default('local'),
+  EVENT_SOURCE: z._default(nonEmpty(), 'urn:sparkfly-offer-lifecycle'),
+  STAGE: z._default(nonEmpty(), 'local'),
   /** Largest webhook / staff API body accepted, in bytes (413 beyond). */
   HTTP_MAX_BODY_BYTES: positiveInt(16 * 1024),
   /** The sweep stops this long before the Lambda time limit and leaves the rest for the next run. */
@@ -22,7 +24,7 @@ const schema = z.object({
   /** Offers the sweep reads per ledger page. */
   SWEEP_PAGE_SIZE: positiveInt(100),
   /** Secret `{"identity","key"}` from which the token rotation mints the token it stores in SPARKFLY_SECRET_ID. */
-  SPARKFLY_CREDENTIALS_SECRET_ID: z.string().min(1).optional(),
+  SPARKFLY_CREDENTIALS_SECRET_ID: z.optional(nonEmpty()),
 })
 
 /** Validated application configuration read from the environment. */

@@ -1,41 +1,37 @@
-import { z } from 'zod'
 import { PermanentError } from '../middleware/errors'
+import * as z from '../validation/zod'
 
 const isoDate = z.iso.datetime({ offset: true })
+const nonEmpty = (max?: number) =>
+  max === undefined ? z.string().check(z.minLength(1)) : z.string().check(z.minLength(1), z.maxLength(max))
 
 const memberSchema = z.union([
-  z.object({ id: z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,18}$/)]) }).loose(),
-  z.object({ identifier: z.string().min(1).max(256) }).loose(),
+  z.looseObject({ id: z.union([z.int().check(z.positive()), z.string().check(z.regex(/^[1-9]\d{0,18}$/))]) }),
+  z.looseObject({ identifier: nonEmpty(256) }),
 ])
 
-const payloadSchema = z
-  .object({
-    member: memberSchema,
-    activatesAt: isoDate.optional(),
-    expiresAt: isoDate.optional(),
-  })
-  .loose()
+const payloadSchema = z.looseObject({
+  member: memberSchema,
+  activatesAt: z.optional(isoDate),
+  expiresAt: z.optional(isoDate),
+})
 
-const cloudEventSchema = z
-  .object({
-    specversion: z.literal('1.0'),
-    id: z.string().min(1).max(256),
-    source: z.string().min(1),
-    type: z.string().min(1),
-    time: isoDate.optional(),
-    data: payloadSchema,
-  })
-  .loose()
+const cloudEventSchema = z.looseObject({
+  specversion: z.literal('1.0'),
+  id: nonEmpty(256),
+  source: nonEmpty(),
+  type: nonEmpty(),
+  time: z.optional(isoDate),
+  data: payloadSchema,
+})
 
-const eventBridgeSchema = z
-  .object({
-    id: z.string().min(1).max(256),
-    source: z.string().min(1),
-    'detail-type': z.string().min(1),
-    time: isoDate.optional(),
-    detail: payloadSchema,
-  })
-  .loose()
+const eventBridgeSchema = z.looseObject({
+  id: nonEmpty(256),
+  source: nonEmpty(),
+  'detail-type': nonEmpty(),
+  time: z.optional(isoDate),
+  detail: payloadSchema,
+})
 
 /** A loyalty event, whichever envelope it arrived in. */
 export interface LoyaltyEvent {
@@ -50,7 +46,7 @@ export interface LoyaltyEvent {
   data: Record<string, unknown>
 }
 
-const describe = (error: z.ZodError) =>
+const describe = (error: z.core.$ZodError) =>
   error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from '../validation/zod'
 
 /** The sweep's invocation input after validation. */
 export interface SweepRequest {
@@ -14,8 +14,8 @@ export class SweepRequestError extends Error {
 
 // EventBridge scheduled events carry their own fields (detail-type, time, ...): only ours are read.
 const schema = z.looseObject({
-  dryRun: z.boolean().optional(),
-  now: z.iso.datetime({ offset: true }).optional(),
+  dryRun: z.optional(z.boolean()),
+  now: z.optional(z.iso.datetime({ offset: true })),
 })
 
 /**

@@ -32,11 +32,26 @@ export interface CredentialRequest {
 }
 
 /**
+ * Per-call limits: the call is abandoned when `signal` aborts, and plans its retries within `totalTimeoutMs`.
+ * Issuance bounds every call by the claim it holds (see `issueForEvent`).
+ */
+export interface IssuanceCallOptions {
+  signal?: AbortSignal
+  totalTimeoutMs?: number
+}
+
+/**
  * What issuance needs from Sparkfly. The domain depends on this port; `sparkflyIssuanceGateway` adapts the client.
  */
 export interface IssuanceGateway {
-  issueOfferState(request: OfferStateRequest): Promise<IssuedOffer>
-  findOfferStateByExternalRef(externalRefId: string): Promise<IssuedOffer | undefined>
-  createCredential(request: CredentialRequest): Promise<IssuedOffer>
-  findCredentialByExternalRef(request: CredentialRequest): Promise<IssuedOffer | undefined>
+  issueOfferState(request: OfferStateRequest, options?: IssuanceCallOptions): Promise<IssuedOffer>
+  findOfferStateByExternalRef(
+    externalRefId: string,
+    options?: IssuanceCallOptions,
+  ): Promise<IssuedOffer | undefined>
+  createCredential(request: CredentialRequest, options?: IssuanceCallOptions): Promise<IssuedOffer>
+  findCredentialByExternalRef(
+    request: CredentialRequest,
+    options?: IssuanceCallOptions,
+  ): Promise<IssuedOffer | undefined>
 }

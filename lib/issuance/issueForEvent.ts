@@ -5,7 +5,7 @@ import type { Ledger } from '../ledger/Ledger'
 import { ledgerKey } from '../ledger/Ledger'
 import { OfferKind } from '../ledger/types'
 import { PermanentError, TransientError } from '../middleware/errors'
-import type { IssuanceGateway, IssuedOffer } from './gateway'
+import type { IssuanceCallOptions, IssuanceGateway, IssuedOffer } from './gateway'
 import { type IssuanceRule, type IssuanceRules, rulesFor } from './rules'
 
 export interface IssuanceDeps {
@@ -31,6 +31,18 @@ export interface IssuanceOutcome {
 
 const DAY_MS = 86_400_000
 
+/**
+ * How the claim bounds the Sparkfly calls made under it. A call must be over (answered or abandoned) this long before
+ * the claim's lease ends, so that Sparkfly has finished with it by the time a redelivery may take the claim over and
+ * look the offer up: otherwise the look-up can miss an issue that is still in flight, and issue a second offer.
+ */
+export const ISSUANCE_CLAIM_LIMITS = {
+  /** Time Sparkfly may still apply a request after the caller gave up on it. */
+  leaseSafetyMs: 4_000,
+  /** Below this budget no call is started; the record is retried later. */
+  minCallMs: 500,
+} as const
+
 /** The Sparkfly `external_ref_id` of the offer that `rule` issues for `event`: it names the event. */
 export function externalRefId(event: Pick<LoyaltyEvent, 'id'>, rule: Pick<IssuanceRule, 'id'>): string {
   return `le:${rule.id}:${event.id}`
@@ -44,6 +56,8 @@ const claimKey = (event: LoyaltyEvent, rule: IssuanceRule) =>
 /** Could the failed call have been applied by Sparkfly? Then a retry must look the offer up before issuing. */
 function mayHaveReachedSparkfly(error: unknown): boolean {
   const e = error as { name?: string; status?: number }
+  // Abandoned by our own deadline: the request may have been sent.
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return true
   if (e?.name === 'SparkflyTimeoutError' || e?.name === 'SparkflyServerError') return e.status !== 503
   if (e?.name === 'SparkflyConnectionError') return true
   return false
@@ -99,21 +113,37 @@ async function issueOnce(
   const now = deps.now ?? (() => new Date())
   const window = windowFor(event, rule, receivedAt)
   const key = claimKey(event, rule)
-  const claim = await deps.ledger.claim<IssuanceOutcome['offer']>(key, deps.owner, deps.leaseMs, now())
+  const claimedAt = now()
+  const claim = await deps.ledger.claim<IssuanceOutcome['offer']>(key, deps.owner, deps.leaseMs, claimedAt)
+  const leaseEndsMs = claimedAt.getTime() + deps.leaseMs
   if (claim.status === 'done') return { ruleId: rule.id, status: 'duplicate', offer: claim.result }
   if (claim.status === 'busy') {
     throw new TransientError(`Issuance of rule ${rule.id} for event ${event.id} is in progress elsewhere`)
   }
 
   const ref = externalRefId(event, rule)
-  let reachedSparkfly = false
+  /** Limits of the next Sparkfly call: over before the lease ends, with the safety margin. */
+  const callOptions = (): IssuanceCallOptions => {
+    const budgetMs = leaseEndsMs - ISSUANCE_CLAIM_LIMITS.leaseSafetyMs - now().getTime()
+    if (budgetMs < ISSUANCE_CLAIM_LIMITS.minCallMs) {
+      throw new TransientError(
+        `Not enough time left under the issuance claim for rule ${rule.id} of event ${event.id}; retried later`,
+      )
+    }
+    return { signal: AbortSignal.timeout(budgetMs), totalTimeoutMs: budgetMs }
+  }
+  const lookUpFirst = claim.attempt > 1 && claim.previous?.mayHaveReachedSparkfly !== false
+  // An earlier attempt may have issued the offer: that stays true for the next attempt until a look-up settles it,
+  // so an attempt that fails before (or while) looking up never lets the next one issue without looking.
+  let reachedSparkfly = lookUpFirst
   try {
-    const lookUpFirst = claim.attempt > 1 && claim.previous?.mayHaveReachedSparkfly !== false
-    let offer = lookUpFirst ? await findPrevious(event, rule, ref, deps.gateway) : undefined
+    let offer = lookUpFirst ? await findPrevious(event, rule, ref, deps.gateway, callOptions()) : undefined
+    reachedSparkfly = false
     const recovered = offer !== undefined
     if (!offer) {
+      const options = callOptions()
       try {
-        offer = await issue(event, rule, ref, window, deps.gateway)
+        offer = await issue(event, rule, ref, window, deps.gateway, options)
       } catch (error) {
         reachedSparkfly = mayHaveReachedSparkfly(error)
         throw error
@@ -160,16 +190,20 @@ function issue(
   ref: string,
   window: { activatesAt?: string; expiresAt?: string },
   gateway: IssuanceGateway,
+  options: IssuanceCallOptions,
 ): Promise<IssuedOffer> {
   if (rule.issue.kind === OfferKind.offerState) {
-    return gateway.issueOfferState({
-      campaignId: rule.issue.campaignId,
-      externalRefId: ref,
-      ...(event.member.id ? { memberId: event.member.id } : { memberIdentifier: event.member.identifier }),
-      ...window,
-    })
+    return gateway.issueOfferState(
+      {
+        campaignId: rule.issue.campaignId,
+        externalRefId: ref,
+        ...(event.member.id ? { memberId: event.member.id } : { memberIdentifier: event.member.identifier }),
+        ...window,
+      },
+      options,
+    )
   }
-  return gateway.createCredential(credentialRequest(event, rule, ref))
+  return gateway.createCredential(credentialRequest(event, rule, ref), options)
 }
 
 function findPrevious(
@@ -177,10 +211,11 @@ function findPrevious(
   rule: IssuanceRule,
   ref: string,
   gateway: IssuanceGateway,
+  options: IssuanceCallOptions,
 ): Promise<IssuedOffer | undefined> {
   return rule.issue.kind === OfferKind.offerState
-    ? gateway.findOfferStateByExternalRef(ref)
-    : gateway.findCredentialByExternalRef(credentialRequest(event, rule, ref))
+    ? gateway.findOfferStateByExternalRef(ref, options)
+    : gateway.findCredentialByExternalRef(credentialRequest(event, rule, ref), options)
 }
 
 function credentialRequest(event: LoyaltyEvent, rule: IssuanceRule, ref: string) {

@@ -1,52 +1,52 @@
-import { z } from 'zod'
 import defaultRules from '../../rules/issuance.default.json'
 import localRules from '../../rules/issuance.local.json'
 import { OfferKind } from '../ledger/types'
+import * as z from '../validation/zod'
 
-const windowSchema = z
-  .object({
-    /** Minutes after the event's time at which the offer becomes redeemable (default: at once). */
-    startsAfterMinutes: z.number().int().min(0).default(0),
-    /** Days the offer stays redeemable. */
-    validForDays: z.number().positive(),
-  })
-  .strict()
+const positiveInt = () => z.int().check(z.positive())
+const nonEmpty = () => z.string().check(z.minLength(1))
 
-const offerStateIssue = z
-  .object({ kind: z.literal(OfferKind.offerState), campaignId: z.string().min(1), window: windowSchema })
-  .strict()
+const windowSchema = z.strictObject({
+  /** Minutes after the event's time at which the offer becomes redeemable (default: at once). */
+  startsAfterMinutes: z._default(z.int().check(z.minimum(0)), 0),
+  /** Days the offer stays redeemable. */
+  validForDays: z.number().check(z.positive()),
+})
 
-const credentialIssue = z
-  .object({
-    kind: z.literal(OfferKind.credential),
-    offerId: z.number().int().positive(),
-    channelId: z.number().int().positive(),
-    storeId: z.number().int().positive().optional(),
-  })
-  .strict()
+const offerStateIssue = z.strictObject({
+  kind: z.literal(OfferKind.offerState),
+  campaignId: nonEmpty(),
+  window: windowSchema,
+})
 
-const ruleSchema = z
-  .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
-    eventType: z.string().min(1),
-    description: z.string().optional(),
-    issue: z.discriminatedUnion('kind', [offerStateIssue, credentialIssue]),
-  })
-  .strict()
+const credentialIssue = z.strictObject({
+  kind: z.literal(OfferKind.credential),
+  offerId: positiveInt(),
+  channelId: positiveInt(),
+  storeId: z.optional(positiveInt()),
+})
+
+const ruleSchema = z.strictObject({
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes')),
+  eventType: nonEmpty(),
+  description: z.optional(z.string()),
+  issue: z.discriminatedUnion('kind', [offerStateIssue, credentialIssue]),
+})
 
 const rulesFileSchema = z
-  .object({
-    version: z.string().min(1),
+  .strictObject({
+    version: nonEmpty(),
     rules: z.array(ruleSchema),
   })
-  .strict()
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>()
-    for (const rule of file.rules) {
-      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', message: `duplicate rule id ${rule.id}` })
-      seen.add(rule.id)
-    }
-  })
+  .check(
+    z.superRefine((file, ctx) => {
+      const seen = new Set<string>()
+      for (const rule of file.rules) {
+        if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', message: `duplicate rule id ${rule.id}` })
+        seen.add(rule.id)
+      }
+    }),
+  )
 
 export type IssuanceRule = z.infer<typeof ruleSchema>
 export type IssuanceRules = z.infer<typeof rulesFileSchema>

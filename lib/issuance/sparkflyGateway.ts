@@ -41,16 +41,19 @@ const fromCredential = (credential: Credential, request: CredentialRequest): Iss
  */
 export function sparkflyIssuanceGateway(client: SparkflyClient): IssuanceGateway {
   return {
-    async issueOfferState(request) {
-      const issued = await client.offerStates.issue({
-        campaign_id: request.campaignId,
-        external_ref_id: request.externalRefId,
-        ...(request.memberId
-          ? { member_id: request.memberId }
-          : { member_identifier: request.memberIdentifier }),
-        ...(request.activatesAt ? { activates_at: request.activatesAt } : {}),
-        ...(request.expiresAt ? { expires_at: request.expiresAt } : {}),
-      })
+    async issueOfferState(request, options) {
+      const issued = await client.offerStates.issue(
+        {
+          campaign_id: request.campaignId,
+          external_ref_id: request.externalRefId,
+          ...(request.memberId
+            ? { member_id: request.memberId }
+            : { member_identifier: request.memberIdentifier }),
+          ...(request.activatesAt ? { activates_at: request.activatesAt } : {}),
+          ...(request.expiresAt ? { expires_at: request.expiresAt } : {}),
+        },
+        options,
+      )
       return compact({
         kind: OfferKind.offerState,
         id: String(issued.id),
@@ -63,9 +66,9 @@ export function sparkflyIssuanceGateway(client: SparkflyClient): IssuanceGateway
       })
     },
 
-    async findOfferStateByExternalRef(externalRefId) {
+    async findOfferStateByExternalRef(externalRefId, options) {
       try {
-        const found = await client.offerStates.query({ external_ref_id: externalRefId })
+        const found = await client.offerStates.query({ external_ref_id: externalRefId }, options)
         return compact({
           kind: OfferKind.offerState,
           id: String(found.offer_state_id),
@@ -82,22 +85,25 @@ export function sparkflyIssuanceGateway(client: SparkflyClient): IssuanceGateway
       }
     },
 
-    async createCredential(request) {
-      const credential = await client.credentials.create({
-        member_id: request.memberId,
-        offer_id: request.offerId,
-        channel_id: request.channelId,
-        ...(request.storeId ? { store_id: request.storeId } : {}),
-        annotations: { external_ref_id: request.externalRefId },
-      })
+    async createCredential(request, options) {
+      const credential = await client.credentials.create(
+        {
+          member_id: request.memberId,
+          offer_id: request.offerId,
+          channel_id: request.channelId,
+          ...(request.storeId ? { store_id: request.storeId } : {}),
+          annotations: { external_ref_id: request.externalRefId },
+        },
+        options,
+      )
       return fromCredential(credential, request)
     },
 
-    async findCredentialByExternalRef(request) {
-      for await (const credential of client.credentials.listAll({
-        member_id: request.memberId,
-        offer_id: request.offerId,
-      })) {
+    async findCredentialByExternalRef(request, options) {
+      for await (const credential of client.credentials.listAll(
+        { member_id: request.memberId, offer_id: request.offerId },
+        options,
+      )) {
         if (annotationRef(credential) === request.externalRefId) return fromCredential(credential, request)
       }
       return undefined

@@ -5,6 +5,7 @@ export {
   type RedemptionGateway,
   type SparkflyOffer,
 } from './gateway'
+export { RedemptionAnswerMetric, redemptionAnswerMetrics } from './metrics'
 export { EXTERNAL_SOURCE_ID, type RedemptionDeps, redeemByCode } from './redeemByCode'
 export {
   type FieldProblem,

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { HttpProblem } from '../middleware/errors'
+import * as z from '../validation/zod'
 
 /** Limits of the redemption body (contracts §3). */
 export const RedemptionLimits = {
@@ -37,48 +37,83 @@ const required = (what: string) => (issue: { input?: unknown }) =>
 
 const codeSchema = z
   .string({ error: required('must be a string') })
-  .min(1, 'must not be empty')
-  .max(RedemptionLimits.codeMaxLength, `must be at most ${RedemptionLimits.codeMaxLength} characters`)
-  .regex(CODE, "may only contain letters, digits, '-' and '_' (no spaces), starting with a letter or digit")
+  .check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(
+      RedemptionLimits.codeMaxLength,
+      `must be at most ${RedemptionLimits.codeMaxLength} characters`,
+    ),
+    z.regex(
+      CODE,
+      "may only contain letters, digits, '-' and '_' (no spaces), starting with a letter or digit",
+    ),
+  )
 
 const referenceSchema = (max: number) =>
   z
     .string()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .regex(
-      REFERENCE,
-      "may only contain letters, digits, '.', '_', ':' and '-', starting with a letter or digit",
+    .check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+      z.regex(
+        REFERENCE,
+        "may only contain letters, digits, '.', '_', ':' and '-', starting with a letter or digit",
+      ),
     )
+
+const STORE_ID_PROBLEM =
+  'must be a non-negative integer or a string of letters, digits, ".", "_", ":" and "-"'
+const MEMBER_ID_PROBLEM = 'must be the Sparkfly member id, a positive integer'
 
 const schema = z.strictObject(
   {
     code: codeSchema,
-    transactionId: z
-      .string({ error: required('must be a string') })
-      .pipe(referenceSchema(RedemptionLimits.transactionIdMaxLength)),
-    storeId: z
-      .union(
-        [
-          z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-          z.string().pipe(referenceSchema(RedemptionLimits.storeIdMaxLength)),
-        ],
-        { error: 'must be a non-negative integer or a string of letters, digits, ".", "_", ":" and "-"' },
-      )
-      .transform(String)
-      .optional(),
-    memberId: z
-      .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(MEMBER_ID)], {
-        error: 'must be the Sparkfly member id, a positive integer',
-      })
-      .transform(String)
-      .optional(),
-    redeemedAt: z.iso
-      .datetime({
+    transactionId: z.pipe(
+      z.string({ error: required('must be a string') }),
+      referenceSchema(RedemptionLimits.transactionIdMaxLength),
+    ),
+    storeId: z.optional(
+      z.pipe(
+        z.union(
+          [
+            z
+              .number()
+              .check(
+                z.int(STORE_ID_PROBLEM),
+                z.nonnegative(STORE_ID_PROBLEM),
+                z.maximum(Number.MAX_SAFE_INTEGER, STORE_ID_PROBLEM),
+              ),
+            z.pipe(z.string(), referenceSchema(RedemptionLimits.storeIdMaxLength)),
+          ],
+          { error: STORE_ID_PROBLEM },
+        ),
+        z.transform((value: number | string) => String(value)),
+      ),
+    ),
+    memberId: z.optional(
+      z.pipe(
+        z.union(
+          [
+            z
+              .number()
+              .check(
+                z.int(MEMBER_ID_PROBLEM),
+                z.positive(MEMBER_ID_PROBLEM),
+                z.maximum(Number.MAX_SAFE_INTEGER, MEMBER_ID_PROBLEM),
+              ),
+            z.string().check(z.regex(MEMBER_ID, MEMBER_ID_PROBLEM)),
+          ],
+          { error: MEMBER_ID_PROBLEM },
+        ),
+        z.transform((value: number | string) => String(value)),
+      ),
+    ),
+    redeemedAt: z.optional(
+      z.iso.datetime({
         offset: true,
         error: 'must be an ISO-8601 date-time with a time zone, e.g. 2025-01-31T14:05:00Z',
-      })
-      .optional(),
+      }),
+    ),
   },
   { error: 'must be a JSON object' },
 )
@@ -86,7 +121,7 @@ const schema = z.strictObject(
 /** Field names only ever echoed in a safe, short form (unknown keys come from the caller). */
 const safeName = (name: string) => name.slice(0, 40).replace(/[^A-Za-z0-9_-]/g, '?')
 
-function problemsOf(error: z.ZodError): FieldProblem[] {
+function problemsOf(error: z.core.$ZodError): FieldProblem[] {
   const problems: FieldProblem[] = []
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {

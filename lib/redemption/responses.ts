@@ -86,7 +86,7 @@ export const RedemptionProblems = {
     new HttpProblem(
       422,
       'Offer not yet active',
-      `This offer is not valid yet${on('; it can be redeemed from', offer.activatesAt)}. Do not apply the discount today.`,
+      `This offer is not valid yet${offer.activatesAt ? `; it can be redeemed from ${offer.activatesAt}` : ''}. Do not apply the discount today.`,
       { reason: RedemptionStatus.notYetActive, current: currentState(offer) },
     ),
 } as const

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from '../validation/zod'
 
 /** Sparkfly API credentials, as the credentials secret holds them. */
 export interface SparkflyCredentials {
@@ -55,9 +55,9 @@ export interface TokenRotationDeps {
 export const SPARKFLY_TOKEN_LIFETIME_MS = 24 * 60 * 60 * 1000
 
 const credentialsSchema = z.looseObject({
-  identity: z.string().trim().min(1),
-  key: z.string().trim().min(1),
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  identity: z.string().check(z.trim(), z.minLength(1)),
+  key: z.string().check(z.trim(), z.minLength(1)),
+  baseUrl: z.optional(z.url({ protocol: /^https?$/ })),
 })
 
 /**

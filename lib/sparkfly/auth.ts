@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import type { SecretReader } from '../aws/secrets'
+import * as z from '../validation/zod'
 import { SparkflyAuthenticationError, SparkflyError } from './errors'
 
 /** A token to send as `X-Auth-Token`, and the base URL it belongs to when the secret names one. */
@@ -83,20 +83,17 @@ class SingleFlightAuth implements AuthProvider {
   }
 }
 
-const NON_EMPTY = z.string().trim().min(1)
+const NON_EMPTY = z.string().check(z.trim(), z.minLength(1))
 
 const sparkflySecretSchema = z.union([
-  z.looseObject({ token: NON_EMPTY, baseUrl: z.url().optional() }).transform((s) => ({
-    kind: 'token' as const,
-    token: s.token,
-    baseUrl: s.baseUrl,
-  })),
-  z.looseObject({ identity: NON_EMPTY, key: NON_EMPTY, baseUrl: z.url().optional() }).transform((s) => ({
-    kind: 'identity' as const,
-    identity: s.identity,
-    key: s.key,
-    baseUrl: s.baseUrl,
-  })),
+  z.pipe(
+    z.looseObject({ token: NON_EMPTY, baseUrl: z.optional(z.url()) }),
+    z.transform((s) => ({ kind: 'token' as const, token: s.token, baseUrl: s.baseUrl })),
+  ),
+  z.pipe(
+    z.looseObject({ identity: NON_EMPTY, key: NON_EMPTY, baseUrl: z.optional(z.url()) }),
+    z.transform((s) => ({ kind: 'identity' as const, identity: s.identity, key: s.key, baseUrl: s.baseUrl })),
+  ),
 ])
 
 /** The Sparkfly secret: `{"token"}` or `{"identity","key"}`, each with an optional `"baseUrl"`. */

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { getDefaultSecretReader, type SecretReader } from '../aws/secrets'
+import * as z from '../validation/zod'
 import {
   type AuthProvider,
   createSecretAuthProvider,
@@ -81,34 +81,34 @@ export interface SparkflyTokenProviderConfig extends SparkflyClientCommonOptions
   tokenProvider: SparkflyTokenProvider
 }
 
-const positiveInt = z.number().int().positive()
-const nonNegativeInt = z.number().int().nonnegative()
+const positiveInt = z.int().check(z.positive())
+const nonNegativeInt = z.int().check(z.nonnegative())
 const httpUrl = z.url({ protocol: /^https?$/ })
 const isFunction = (value: unknown) => typeof value === 'function'
 const isObject = (value: unknown) => typeof value === 'object' && value !== null
 
 const commonShape = {
-  timeoutMs: positiveInt.max(29_000).optional(),
-  maxRetries: nonNegativeInt.max(10).optional(),
-  totalTimeoutMs: positiveInt.max(120_000).optional(),
-  retryBaseDelayMs: nonNegativeInt.optional(),
-  retryMaxDelayMs: nonNegativeInt.optional(),
-  logger: z
-    .custom<SparkflyLogger>((value) => isObject(value) && isFunction((value as SparkflyLogger).warn))
-    .optional(),
-  transport: z.custom<SparkflyTransport>(isFunction).optional(),
-  userAgent: z.string().min(1).optional(),
+  timeoutMs: z.optional(positiveInt.check(z.maximum(29_000))),
+  maxRetries: z.optional(nonNegativeInt.check(z.maximum(10))),
+  totalTimeoutMs: z.optional(positiveInt.check(z.maximum(120_000))),
+  retryBaseDelayMs: z.optional(nonNegativeInt),
+  retryMaxDelayMs: z.optional(nonNegativeInt),
+  logger: z.optional(
+    z.custom<SparkflyLogger>((value) => isObject(value) && isFunction((value as SparkflyLogger).warn)),
+  ),
+  transport: z.optional(z.custom<SparkflyTransport>(isFunction)),
+  userAgent: z.optional(z.string().check(z.minLength(1))),
 }
 
 const secretConfigSchema = z.strictObject({
   ...commonShape,
-  secretId: z.string().min(1),
-  baseUrl: httpUrl.optional(),
-  authMethod: z.enum(['GET', 'POST']).optional(),
-  authUrl: httpUrl.optional(),
-  secretReader: z
-    .custom<SecretReader>((value) => isObject(value) && isFunction((value as SecretReader).getJson))
-    .optional(),
+  secretId: z.string().check(z.minLength(1)),
+  baseUrl: z.optional(httpUrl),
+  authMethod: z.optional(z.enum(['GET', 'POST'])),
+  authUrl: z.optional(httpUrl),
+  secretReader: z.optional(
+    z.custom<SecretReader>((value) => isObject(value) && isFunction((value as SecretReader).getJson)),
+  ),
 })
 
 const tokenProviderConfigSchema = z.strictObject({
@@ -117,8 +117,8 @@ const tokenProviderConfigSchema = z.strictObject({
   tokenProvider: z.custom<SparkflyTokenProvider>(isFunction),
 })
 
-function parseConfig<T>(schema: z.ZodType<T>, config: unknown, factory: string): T {
-  const result = schema.safeParse(config)
+function parseConfig<T>(schema: z.core.$ZodType<T>, config: unknown, factory: string): T {
+  const result = z.safeParse(schema, config)
   if (result.success) return result.data
   const issue = result.error.issues[0]
   if (issue?.code === 'unrecognized_keys') {
@@ -251,15 +251,26 @@ export function createSparkflyClientWithTokenProvider(config: SparkflyTokenProvi
 }
 
 const envSchema = z.object({
-  SPARKFLY_SECRET_ID: z.string().min(1),
-  SPARKFLY_BASE_URL: httpUrl.default(SPARKFLY_DEFAULTS.baseUrl),
-  SPARKFLY_TIMEOUT_MS: z.coerce.number().pipe(positiveInt.max(29_000)).default(SPARKFLY_DEFAULTS.timeoutMs),
-  SPARKFLY_MAX_RETRIES: z.coerce.number().pipe(nonNegativeInt.max(10)).default(SPARKFLY_DEFAULTS.maxRetries),
-  SPARKFLY_AUTH_METHOD: z
-    .string()
-    .transform((value) => value.toUpperCase())
-    .pipe(z.enum(['GET', 'POST']))
-    .default(SPARKFLY_DEFAULTS.authMethod),
+  SPARKFLY_SECRET_ID: z.string().check(z.minLength(1)),
+  SPARKFLY_BASE_URL: z._default(httpUrl, SPARKFLY_DEFAULTS.baseUrl),
+  SPARKFLY_TIMEOUT_MS: z._default(
+    z.pipe(z.coerce.number(), positiveInt.check(z.maximum(29_000))),
+    SPARKFLY_DEFAULTS.timeoutMs,
+  ),
+  SPARKFLY_MAX_RETRIES: z._default(
+    z.pipe(z.coerce.number(), nonNegativeInt.check(z.maximum(10))),
+    SPARKFLY_DEFAULTS.maxRetries,
+  ),
+  SPARKFLY_AUTH_METHOD: z._default(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((value) => value.toUpperCase()),
+      ),
+      z.enum(['GET', 'POST']),
+    ),
+    SPARKFLY_DEFAULTS.authMethod,
+  ),
 })
 
 /**

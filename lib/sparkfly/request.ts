@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import * as z from '../validation/zod'
 import type { AuthProvider } from './auth'
 import {
   createSparkflyError,
@@ -350,7 +350,7 @@ function parseBody(text: string): unknown {
  * throws {@link SparkflyContractError} naming the first offending field; unknown fields pass through
  * (schemas are loose).
  */
-export function jsonBody<T>(schema: z.ZodType<T>): CallSpec<T>['parse'] {
+export function jsonBody<T>(schema: z.core.$ZodType<T>): CallSpec<T>['parse'] {
   return (response, operation) => {
     let json: unknown
     try {
@@ -366,7 +366,7 @@ export function jsonBody<T>(schema: z.ZodType<T>): CallSpec<T>['parse'] {
         },
       )
     }
-    const result = schema.safeParse(json)
+    const result = z.safeParse(schema, json)
     if (result.success) return result.data
     const issue = result.error.issues[0]
     const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'

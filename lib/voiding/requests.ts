@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from '../validation/zod'
 import { VoidLimits, type VoidTarget } from './types'
 
 /** One problem with one field of a request. */
@@ -15,60 +15,84 @@ const required =
   (issue: { input?: unknown }): string =>
     issue.input === undefined ? 'is required' : `must be ${expected}`
 
+/**
+ * Reports a problem from inside a transform, as classic zod's `ctx.addIssue` did (the zod/mini transform
+ * context is the parse payload, without `addIssue`). Parents prefix `path` with where the value sits.
+ */
+function addIssue(payload: z.core.ParsePayload, issue: { message: string; path?: PropertyKey[] }): void {
+  payload.issues.push({ code: 'custom', input: payload.value, ...issue })
+}
+
 /** A Sparkfly id: a positive integer, as a number or a string of digits; kept as a canonical string. */
-export const sparkflyIdSchema = z
-  .union([z.number(), z.string()], { error: required('a positive integer id') })
-  .transform((value, ctx) => {
+export const sparkflyIdSchema = z.pipe(
+  z.union([z.number(), z.string()], { error: required('a positive integer id') }),
+  z.transform((value, ctx) => {
     const text = typeof value === 'number' ? String(value) : value.trim()
     const number = Number(text)
     if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(number) || number <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be a positive integer id' })
+      addIssue(ctx, { message: 'must be a positive integer id' })
       return z.NEVER
     }
     return String(number)
-  })
+  }),
+)
 
 /** Why the offer is voided: required, trimmed, 1 to 500 characters. */
 export const reasonSchema = z
   .string({ error: required('a string') })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(VoidLimits.reasonMaxLength, `must be at most ${VoidLimits.reasonMaxLength} characters`)
+  .check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(VoidLimits.reasonMaxLength, `must be at most ${VoidLimits.reasonMaxLength} characters`),
+  )
 
 /** A credential identifier as scanned at the till: visible ASCII, no spaces. */
 export const codeSchema = z
   .string({ error: required('a string') })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(VoidLimits.codeMaxLength, `must be at most ${VoidLimits.codeMaxLength} characters`)
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  .check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(VoidLimits.codeMaxLength, `must be at most ${VoidLimits.codeMaxLength} characters`),
+    z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  )
 
 export const memberIdentifierSchema = z
   .string({ error: required('a string') })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(
-    VoidLimits.memberIdentifierMaxLength,
-    `must be at most ${VoidLimits.memberIdentifierMaxLength} characters`,
+  .check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(
+      VoidLimits.memberIdentifierMaxLength,
+      `must be at most ${VoidLimits.memberIdentifierMaxLength} characters`,
+    ),
   )
 
-const requestIdSchema = z
-  .union([z.string(), z.number()], { error: required('a string') })
-  .transform((value) => String(value).trim())
-  .pipe(
-    z
-      .string()
-      .min(1, 'must not be empty')
-      .max(VoidLimits.requestIdMaxLength, `must be at most ${VoidLimits.requestIdMaxLength} characters`),
-  )
+const requestIdSchema = z.pipe(
+  z.pipe(
+    z.union([z.string(), z.number()], { error: required('a string') }),
+    z.transform((value) => String(value).trim()),
+  ),
+  z
+    .string()
+    .check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(
+        VoidLimits.requestIdMaxLength,
+        `must be at most ${VoidLimits.requestIdMaxLength} characters`,
+      ),
+    ),
+)
 
 /** The member half of an offer-state target: exactly one of `memberId` / `memberIdentifier`. */
 const memberFields = {
-  memberId: sparkflyIdSchema.optional(),
-  memberIdentifier: memberIdentifierSchema.optional(),
+  memberId: z.optional(sparkflyIdSchema),
+  memberIdentifier: z.optional(memberIdentifierSchema),
 }
 
-function checkOneMember(value: { memberId?: string; memberIdentifier?: string }, ctx: z.RefinementCtx) {
+function checkOneMember(
+  value: { memberId?: string; memberIdentifier?: string },
+  ctx: z.core.$RefinementCtx<{ memberId?: string; memberIdentifier?: string }>,
+) {
   if (value.memberId !== undefined && value.memberIdentifier !== undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -80,15 +104,15 @@ function checkOneMember(value: { memberId?: string; memberIdentifier?: string },
   }
 }
 
-const offerStateTargetSchema = z
-  .strictObject({ offerStateId: sparkflyIdSchema, ...memberFields })
-  .superRefine(checkOneMember)
-  .transform(
+const offerStateTargetSchema = z.pipe(
+  z.strictObject({ offerStateId: sparkflyIdSchema, ...memberFields }).check(z.superRefine(checkOneMember)),
+  z.transform(
     ({ offerStateId, memberId, memberIdentifier }): VoidTarget =>
       memberId !== undefined
         ? { offerStateId, memberId }
         : { offerStateId, memberIdentifier: memberIdentifier ?? '' },
-  )
+  ),
+)
 const credentialTargetSchema = z.strictObject({ credentialId: sparkflyIdSchema })
 const codeTargetSchema = z.strictObject({ code: codeSchema })
 
@@ -97,37 +121,35 @@ const codeTargetSchema = z.strictObject({ code: codeSchema })
  * or `{code}`. The field that names the kind picks the shape; any other field is refused (an ambiguous target could
  * void the wrong offer).
  */
-export const voidTargetSchema: z.ZodType<VoidTarget> = z.unknown().transform((value, ctx) => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: value === undefined ? 'is required' : 'must be an object' })
+export const voidTargetSchema: z.ZodMiniType<VoidTarget> = z.pipe(
+  z.unknown(),
+  z.transform((value, ctx) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      addIssue(ctx, { message: value === undefined ? 'is required' : 'must be an object' })
+      return z.NEVER
+    }
+    const schema =
+      'code' in value
+        ? codeTargetSchema
+        : 'credentialId' in value
+          ? credentialTargetSchema
+          : 'offerStateId' in value
+            ? offerStateTargetSchema
+            : undefined
+    if (!schema) {
+      addIssue(ctx, {
+        message: 'must name offerStateId (with memberId or memberIdentifier), credentialId or code',
+      })
+      return z.NEVER
+    }
+    const parsed = z.safeParse(schema, value)
+    if (parsed.success) return parsed.data as VoidTarget
+    for (const issue of fieldIssues(parsed.error)) {
+      addIssue(ctx, { path: issue.field === 'body' ? [] : issue.field.split('.'), message: issue.message })
+    }
     return z.NEVER
-  }
-  const schema =
-    'code' in value
-      ? codeTargetSchema
-      : 'credentialId' in value
-        ? credentialTargetSchema
-        : 'offerStateId' in value
-          ? offerStateTargetSchema
-          : undefined
-  if (!schema) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must name offerStateId (with memberId or memberIdentifier), credentialId or code',
-    })
-    return z.NEVER
-  }
-  const parsed = schema.safeParse(value)
-  if (parsed.success) return parsed.data as VoidTarget
-  for (const issue of fieldIssues(parsed.error)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: issue.field === 'body' ? [] : issue.field.split('.'),
-      message: issue.message,
-    })
-  }
-  return z.NEVER
-})
+  }),
+)
 
 /** A message of the bulk void queue. */
 export interface VoidRequestMessage {
@@ -146,13 +168,13 @@ export const voidRequestMessageSchema = z.looseObject({
 /** Body of `POST /staff/offer-states/{offerStateId}/void`. */
 export const offerStateVoidBodySchema = z
   .strictObject({ ...memberFields, reason: reasonSchema })
-  .superRefine(checkOneMember)
+  .check(z.superRefine(checkOneMember))
 
 /** Body of `POST /staff/credentials/{credentialId}/void` and `POST /staff/codes/{code}/void`. */
 export const reasonOnlyBodySchema = z.strictObject({ reason: reasonSchema })
 
 /** Flattens zod issues to `{field, message}` pairs a caller can act on. */
-export function fieldIssues(error: z.ZodError, prefix: string[] = []): FieldIssue[] {
+export function fieldIssues(error: z.core.$ZodError, prefix: string[] = []): FieldIssue[] {
   const out: FieldIssue[] = []
   for (const issue of error.issues) {
     const path = [...prefix, ...issue.path.map(String)]
@@ -166,11 +188,11 @@ export function fieldIssues(error: z.ZodError, prefix: string[] = []): FieldIssu
 }
 
 /** Parses `value` with `schema` into a {@link Parsed} result; `value` must be a JSON object. */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix: string[] = []): Parsed<T> {
+export function parseWith<T>(schema: z.core.$ZodType<T>, value: unknown, prefix: string[] = []): Parsed<T> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, issues: [{ field: prefix.join('.') || 'body', message: 'must be a JSON object' }] }
   }
-  const result = schema.safeParse(value)
+  const result = z.safeParse(schema, value)
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, issues: fieldIssues(result.error, prefix) }

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from '../../validation/zod'
 import { SparkflyInvalidArgumentError } from '../errors'
 import { jsonBody, type RequestOptions, type SparkflyRequester } from '../request'
 import {
@@ -105,7 +105,7 @@ const credentialSchema = z.looseObject({
   identifier: optionalString,
   member_id: optionalIdSchema,
   offer_id: optionalIdSchema,
-  offer_ids: z.array(responseIdSchema).nullish(),
+  offer_ids: z.nullish(z.array(responseIdSchema)),
   channel_id: optionalIdSchema,
   store_id: optionalIdSchema,
   account_id: optionalIdSchema,
@@ -115,7 +115,7 @@ const credentialSchema = z.looseObject({
   voided_at: optionalString,
   created_at: optionalString,
   updated_at: optionalString,
-  annotations: z.unknown().optional(),
+  annotations: z.optional(z.unknown()),
   code_lifetime: optionalInteger,
   supports_barcode: optionalBoolean,
   reusable: optionalBoolean,
@@ -126,18 +126,19 @@ const credentialSchema = z.looseObject({
 })
 
 /** `credential_response`: `{"credential": {...}, "errors": {}}`, unwrapped. */
-export const credentialResponseSchema: z.ZodType<Credential> = z
-  .looseObject({ credential: credentialSchema })
-  .transform((body) => body.credential)
+export const credentialResponseSchema: z.ZodMiniType<Credential> = z.pipe(
+  z.looseObject({ credential: credentialSchema }),
+  z.transform((body) => body.credential),
+)
 
 /** `credential_list`: paging fields plus `credentials` (items wrapped or bare). */
-export const credentialListSchema: z.ZodType<CredentialList> = z.looseObject({
+export const credentialListSchema: z.ZodMiniType<CredentialList> = z.looseObject({
   ...pageFields,
   credentials: z.array(unwrapped('credential', credentialSchema)),
 })
 
 /** `credential_eligibility_response`. */
-export const credentialEligibilitySchema: z.ZodType<CredentialEligibility> = z.looseObject({
+export const credentialEligibilitySchema: z.ZodMiniType<CredentialEligibility> = z.looseObject({
   is_eligible: z.boolean(),
   status: optionalString,
 })

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from '../../validation/zod'
 import { SparkflyInvalidArgumentError } from '../errors'
 import { jsonBody, noBody, type RequestOptions, type SparkflyRequester } from '../request'
 import {
@@ -159,14 +159,14 @@ export interface OfferStateList extends SparkflyPage {
 // ---------------------------------------------------------------------------------------------------
 // Response schemas (loose: unknown fields and statuses pass through)
 
-const offerStateSchema = z.preprocess(
-  (value) => {
+const offerStateSchema = z.pipe(
+  z.transform((value: unknown) => {
     // The offer_state schema names the key `offer_state_id`; accept a bare `id` as the same thing.
     if (typeof value === 'object' && value !== null && !('offer_state_id' in value) && 'id' in value) {
       return { ...value, offer_state_id: (value as { id: unknown }).id }
     }
     return value
-  },
+  }),
   z.looseObject({
     offer_state_id: responseIdSchema,
     offer_id: optionalIdSchema,
@@ -186,44 +186,46 @@ const offerStateSchema = z.preprocess(
     credential_identifier: optionalString,
     token: optionalString,
     barcode_image_url: optionalString,
-    custom_data: z.unknown().optional(),
-    credential_custom_data: z.unknown().optional(),
-    offer_activities: z.array(z.unknown()).nullish(),
+    custom_data: z.optional(z.unknown()),
+    credential_custom_data: z.optional(z.unknown()),
+    offer_activities: z.nullish(z.array(z.unknown())),
     offer_name: optionalString,
     offer_short_name: optionalString,
     offer_campaign_name: optionalString,
     offer_group: optionalString,
     offer_description: optionalString,
-    offer_value_required: z.unknown().optional(),
+    offer_value_required: z.optional(z.unknown()),
     offer_terms_and_conditions: optionalString,
     is_reward: optionalBoolean,
     transferable: optionalBoolean,
     reusable: optionalBoolean,
-    offer_tags: z.array(z.unknown()).nullish(),
-    offer_campaign_tags: z.array(z.unknown()).nullish(),
+    offer_tags: z.nullish(z.array(z.unknown())),
+    offer_campaign_tags: z.nullish(z.array(z.unknown())),
     campaign_external_id: optionalString,
     campaign_xid: optionalString,
-    campaign_id: z.union([z.number(), z.string()]).nullish(),
+    campaign_id: z.nullish(z.union([z.number(), z.string()])),
   }),
 )
 
 /** `offer_state` answer: `{"offer_state": {...}, "errors": {}}`, unwrapped. */
-export const offerStateResponseSchema: z.ZodType<OfferState> = z
-  .looseObject({ offer_state: offerStateSchema })
-  .transform((body) => body.offer_state as OfferState)
+export const offerStateResponseSchema: z.ZodMiniType<OfferState> = z.pipe(
+  z.looseObject({ offer_state: offerStateSchema }),
+  z.transform((body) => body.offer_state as OfferState),
+)
 
 /** `offer_state_index_body`: paging fields plus `offer_states` (items wrapped or bare). */
-export const offerStateListSchema: z.ZodType<OfferStateList> = z
-  .looseObject({ ...pageFields, offer_states: z.array(unwrapped('offer_state', offerStateSchema)) })
-  .transform((body) => body as OfferStateList)
+export const offerStateListSchema: z.ZodMiniType<OfferStateList> = z.pipe(
+  z.looseObject({ ...pageFields, offer_states: z.array(unwrapped('offer_state', offerStateSchema)) }),
+  z.transform((body) => body as OfferStateList),
+)
 
-const issuedOfferStateSchema = z.preprocess(
-  (value) => {
+const issuedOfferStateSchema = z.pipe(
+  z.transform((value: unknown) => {
     if (typeof value === 'object' && value !== null && !('id' in value) && 'offer_state_id' in value) {
       return { ...value, id: (value as { offer_state_id: unknown }).offer_state_id }
     }
     return value
-  },
+  }),
   z.looseObject({
     id: responseIdSchema,
     member_id: responseIdSchema,
@@ -236,9 +238,10 @@ const issuedOfferStateSchema = z.preprocess(
 )
 
 /** 201 of POST /members/offer_states/issue: `{"offer_state": {...}}`, unwrapped. */
-export const issuedOfferStateResponseSchema: z.ZodType<IssuedOfferState> = z
-  .looseObject({ offer_state: issuedOfferStateSchema })
-  .transform((body) => body.offer_state)
+export const issuedOfferStateResponseSchema: z.ZodMiniType<IssuedOfferState> = z.pipe(
+  z.looseObject({ offer_state: issuedOfferStateSchema }),
+  z.transform((body) => body.offer_state),
+)
 
 // ---------------------------------------------------------------------------------------------------
 // Request bodies
