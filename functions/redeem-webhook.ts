@@ -10,6 +10,7 @@ import {
   type RedemptionIncident,
   RedemptionStatus,
   redeemByCode,
+  redemptionAnswerMetrics,
   redemptionResponse,
   sparkflyRedemptionGateway,
 } from '../lib/redemption'
@@ -97,6 +98,7 @@ export const handler = httpHandler<unknown>(
     maxBodyBytes: maxBodyBytes(),
     beforeParse: [
       logMetrics(metrics),
+      redemptionAnswerMetrics(),
       verifyWebhookSignature({
         keyring,
         onRefused: (reason) => {

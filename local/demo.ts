@@ -51,7 +51,7 @@ async function attachOrStart(): Promise<{ endpoints: Endpoints; embedded?: Local
     importModule: (path) => import(path),
     endpointsFile: null,
     disableSchedules: true,
-    visibilityTimeoutSeconds: 2,
+    visibilityTimeoutSeconds: 5,
     // The story is told below; the handlers' JSON logs would drown it (POWERTOOLS_LOG_LEVEL=INFO shows them).
     env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR' },
   })

@@ -32,6 +32,35 @@ const isFinal = (status: number) => status < 500
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** The answers this layer gives of its own (documented for callers in the OpenAPI descriptions). */
+export const IdempotencyProblems = {
+  /** The same key was already used with another body. */
+  keyReused: () =>
+    new HttpProblem(
+      422,
+      'Idempotency key reused',
+      'This idempotency key was already used with a different request body.',
+    ),
+  /** The first request with this key is still running after the wait: retry it. */
+  inProgress: () =>
+    new HttpProblem(
+      503,
+      'Request in progress',
+      'The same request is still being processed. Retry after the number of seconds in Retry-After.',
+      {},
+      { 'retry-after': '1' },
+    ),
+} as const
+
+/**
+ * The stored, replayable answer of an operation that threw `error`: a final refusal (an {@link HttpProblem} < 500)
+ * becomes its problem+json response (without `instance`, so a replay is byte-identical); anything else is
+ * undefined (not stored: the retry runs again).
+ */
+export function finalAnswer(error: unknown): HttpResult | undefined {
+  return error instanceof HttpProblem && isFinal(error.status) ? problemResponse(error) : undefined
+}
+
 /** SHA-256 of the exact request body: the same key with another body is refused. */
 export function fingerprint(rawBody: string): string {
   return createHash('sha256').update(rawBody, 'utf8').digest('base64url')
@@ -68,7 +97,8 @@ export function httpIdempotency(options: HttpIdempotencyOptions) {
           return await work()
         } catch (error) {
           // A final refusal (404, 409, 410, 422...) is this request's answer: store it so a retry gets the same.
-          if (error instanceof HttpProblem && isFinal(error.status)) return problemResponse(error)
+          const answer = finalAnswer(error)
+          if (answer) return answer
           throw error
         }
       },
@@ -93,23 +123,9 @@ export function httpIdempotency(options: HttpIdempotencyOptions) {
         try {
           return await run(input, work)
         } catch (error) {
-          if (error instanceof IdempotencyValidationError) {
-            throw new HttpProblem(
-              422,
-              'Idempotency key reused',
-              'This idempotency key was already used with a different request body.',
-            )
-          }
+          if (error instanceof IdempotencyValidationError) throw IdempotencyProblems.keyReused()
           if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error
-          if (Date.now() + delay > deadline) {
-            throw new HttpProblem(
-              503,
-              'Request in progress',
-              'The same request is still being processed. Retry after the number of seconds in Retry-After.',
-              {},
-              { 'retry-after': '1' },
-            )
-          }
+          if (Date.now() + delay > deadline) throw IdempotencyProblems.inProgress()
           await sleep(delay)
         }
       }

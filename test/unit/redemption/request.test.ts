@@ -113,6 +113,31 @@ describe('parseRedemptionRequest', () => {
     expect(problem?.detail.includes('<script>')).toBe(false)
   })
 
+  it.each([
+    ['memberId', -4],
+    ['memberId', 4.5],
+    ['memberId', '42abc'],
+    ['memberId', true],
+    ['storeId', -3],
+    ['storeId', 1.5],
+    ['storeId', null],
+  ])(
+    'explains a bad %s (%j) in the same words whichever way it is wrong, never with a regex',
+    (field, value) => {
+      let problem: HttpProblem | undefined
+      try {
+        parseRedemptionRequest({ code: 'A1', transactionId: 'T', [field]: value }, now)
+      } catch (error) {
+        problem = error as HttpProblem
+      }
+      const expected =
+        field === 'memberId'
+          ? 'must be the Sparkfly member id, a positive integer'
+          : 'must be a non-negative integer or a string of letters, digits, ".", "_", ":" and "-"'
+      expect(problem?.extensions.errors).toEqual([{ field, problem: expected }])
+    },
+  )
+
   it('reports unknown keys in a safe, shortened form', () => {
     const fields = refusedFields({ code: 'A1', transactionId: 'T', [`x\r\n${'y'.repeat(100)}`]: 1 })
     expect(fields).toEqual([`x??${'y'.repeat(37)}`])

@@ -127,7 +127,15 @@ describe('redemptionResponse', () => {
       decidedBy: 'ledger',
     })
     expect(early.status).toBe(422)
-    expect(early.doc.detail).toMatch(/from 2025-02-01/)
+    expect(early.doc.detail).toBe(
+      'This offer is not valid yet; it can be redeemed from 2025-02-01T00:00:00.000Z. Do not apply the discount today.',
+    )
+    const undated = problemOf({
+      status: 'not_yet_active',
+      offer: { ...offer, status: 'issued', activatesAt: undefined },
+      decidedBy: 'ledger',
+    })
+    expect(undated.doc.detail).toBe('This offer is not valid yet. Do not apply the discount today.')
     expect(early.doc.type).toBe('urn:offer-lifecycle:problem:offer-not-yet-active')
   })
 })
