@@ -1,5 +1,6 @@
 // `npm run demo`: plays a day in the life of the offer lifecycle against the local system and prints what happened.
-// Attaches to a running `npm start` (.local/endpoints.json); without one, starts an embedded system for the run.
+// Attaches to a running `npm start` (.local/endpoints.json); without one (or with --embedded), starts an embedded
+// system for the run.
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -32,7 +33,7 @@ const DAY_MS = 86_400_000
 
 async function attachOrStart(): Promise<{ endpoints: Endpoints; embedded?: LocalSystem }> {
   const file = resolve('.local/endpoints.json')
-  if (existsSync(file)) {
+  if (!process.argv.includes('--embedded') && existsSync(file)) {
     const endpoints = JSON.parse(readFileSync(file, 'utf8')) as Endpoints
     const alive = await fetch(`${endpoints.sandbox.admin}/clock`).then(
       (r) => r.ok,
@@ -86,7 +87,9 @@ function signedHeaders(secret: string, body: string, id = `msg_${randomUUID()}`)
 const describeAnswer = (answer: { status: number; json: Record<string, unknown> }) =>
   answer.status < 300
     ? `${answer.status} ${answer.json.status ?? 'ok'}`
-    : `${answer.status} ${answer.json.title ?? answer.json.message ?? ''}: ${answer.json.detail ?? ''}`
+    : [`${answer.status} ${answer.json.title ?? answer.json.message ?? ''}`, answer.json.detail]
+        .filter(Boolean)
+        .join(': ')
 
 async function main() {
   const { endpoints, embedded } = await attachOrStart()
