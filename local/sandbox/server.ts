@@ -116,6 +116,11 @@ export function createSandboxServer(core: SandboxCore, admin: SandboxAdmin): San
 
   const log = (entry: RequestLogEntry) => {
     record(core, entry)
+    try {
+      core.options.onRequest?.({ ...entry })
+    } catch {
+      // an observer's failure never changes the answer
+    }
     if (core.options.quiet === false) {
       const status = entry.status === 0 ? (entry.fault ?? 'none') : entry.status
       console.log(

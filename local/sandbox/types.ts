@@ -280,6 +280,12 @@ export interface SandboxOptions {
   quiet?: boolean
   /** Use this account instead of a random one (the key should start with `sbx_key_`). */
   account?: { identity?: string; key?: string }
+  /**
+   * Called once per API request, right after it was answered (or hung / dropped), with its request log entry
+   * (never a token or a body). Lets a harness act at a precise point, e.g. kill a consumer right after Sparkfly
+   * answered it. Errors it throws are ignored.
+   */
+  onRequest?: (entry: Readonly<RequestLogEntry>) => void
 }
 
 export interface SandboxFixtures {
