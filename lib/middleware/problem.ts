@@ -79,7 +79,9 @@ export function toProblem(error: unknown): HttpProblem {
       e.name === 'SparkflyRateLimitError' ||
       e.name === 'SparkflyConnectionError' ||
       e.name === 'SparkflyTimeoutError' ||
-      e.status === 503
+      e.status === 503 ||
+      // The Sparkfly secret could not be read (Secrets Manager throttled or unreachable): nothing reached Sparkfly.
+      (e.name === 'SparkflyAuthenticationError' && e.retryable === true)
     if (unavailable) {
       const seconds = Math.max(1, Math.ceil((e.retryAfterMs ?? DEFAULT_RETRY_AFTER_SECONDS * 1000) / 1000))
       return new HttpProblem(

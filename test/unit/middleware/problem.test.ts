@@ -19,6 +19,13 @@ describe('toProblem', () => {
     expect(toProblem(sparkflyError('SparkflyTimeoutError')).status).toBe(503)
   })
 
+  it('maps an unreadable Sparkfly secret to 503 (retry later) but a rejected credential to 502', () => {
+    const unreadable = toProblem(sparkflyError('SparkflyAuthenticationError', undefined, { retryable: true }))
+    expect(unreadable.status).toBe(503)
+    expect(unreadable.headers['retry-after']).toBe('5')
+    expect(toProblem(sparkflyError('SparkflyAuthenticationError', 401, { retryable: false })).status).toBe(502)
+  })
+
   it('maps other Sparkfly failures to 502 without leaking their text', () => {
     const problem = toProblem(sparkflyError('SparkflyServerError', 500))
     expect(problem.status).toBe(502)
