@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { Ledger } from '../lib/ledger/Ledger'
 import type { LedgerEntry } from '../lib/ledger/types'
 import { signWebhook } from '../lib/webhooks'
-import { drainQueue, sendMessages } from '../test/support/localAws'
+import { drainQueue, sendMessages } from './aws/queues'
 import { createLambdaContext } from './runtime'
 import { type LocalSystem, startLocalSystem } from './system'
 

@@ -1,11 +1,10 @@
 import {
+  createAuthTokenMinter,
   fetchTransport,
   getDefaultSparkflyLogger,
   SPARKFLY_DEFAULTS,
-  SparkflyNotFoundError,
   type SparkflyTransport,
 } from '../sparkfly'
-import { authTokenHeader, type RequestContext, sparkflyRequest } from '../sparkfly/request'
 import type { TokenRotationDeps } from './rotateToken'
 
 /** Options of {@link createTokenMinter}. */
@@ -28,10 +27,9 @@ export interface TokenMinterOptions {
  * const token = await mint({ identity, key, baseUrl: 'https://api.sparkfly.com/v1.0' })
  */
 export function createTokenMinter(options: TokenMinterOptions = {}): TokenRotationDeps['mint'] {
-  const method = options.authMethod ?? SPARKFLY_DEFAULTS.authMethod
-  return async ({ identity, key, baseUrl }) => {
-    const context: RequestContext = {
-      baseUrl,
+  return createAuthTokenMinter(
+    {
+      baseUrl: SPARKFLY_DEFAULTS.baseUrl,
       transport: options.transport ?? fetchTransport,
       logger: getDefaultSparkflyLogger(),
       userAgent: SPARKFLY_DEFAULTS.userAgent,
@@ -42,24 +40,7 @@ export function createTokenMinter(options: TokenMinterOptions = {}): TokenRotati
         retryBaseDelayMs: SPARKFLY_DEFAULTS.retryBaseDelayMs,
         retryMaxDelayMs: SPARKFLY_DEFAULTS.retryMaxDelayMs,
       },
-    }
-    const trimmed = baseUrl.replace(/\/+$/, '')
-    const candidates = [...new Set([new URL('/auth', trimmed).toString(), `${trimmed}/auth`])]
-    for (const [index, url] of candidates.entries()) {
-      try {
-        return await sparkflyRequest(context, {
-          operation: 'auth',
-          method,
-          url,
-          headers: { 'X-Auth-Identity': identity, 'X-Auth-Key': key },
-          authenticate: false,
-          secrets: [identity, key],
-          parse: authTokenHeader,
-        })
-      } catch (error) {
-        if (!(error instanceof SparkflyNotFoundError) || index === candidates.length - 1) throw error
-      }
-    }
-    throw new SparkflyNotFoundError('Sparkfly /auth was not found')
-  }
+    },
+    { method: options.authMethod },
+  )
 }

@@ -153,6 +153,45 @@ function authUrlCandidates(baseUrl: string, authUrl: string | undefined): string
 }
 
 /**
+ * Mints tokens at Sparkfly's `/auth` through the request layer (timeouts, retries, error mapping, identity and key
+ * scrubbed from logs and errors). Tries the root of the base URL's host first (where both specs put `/auth`), then
+ * `<baseUrl>/auth` on 404, and remembers per base URL where it answered.
+ *
+ * @example
+ * const mint = createAuthTokenMinter(context, { method: 'POST' })
+ * const token = await mint({ identity, key, baseUrl: 'https://api.sparkfly.com/v1.0' })
+ */
+export function createAuthTokenMinter(
+  context: Omit<RequestContext, 'auth'>,
+  options: { method?: 'GET' | 'POST' | undefined; authUrl?: string | undefined } = {},
+): TokenMinter {
+  const method = options.method ?? SPARKFLY_DEFAULTS.authMethod
+  const resolvedAuthUrl = new Map<string, string>()
+  return async ({ identity, key, baseUrl }) => {
+    const known = resolvedAuthUrl.get(baseUrl)
+    const candidates = known ? [known] : authUrlCandidates(baseUrl, options.authUrl)
+    for (const [index, url] of candidates.entries()) {
+      try {
+        const token = await sparkflyRequest(context, {
+          operation: 'auth',
+          method,
+          url,
+          headers: { 'X-Auth-Identity': identity, 'X-Auth-Key': key },
+          authenticate: false,
+          secrets: [identity, key],
+          parse: authTokenHeader,
+        })
+        resolvedAuthUrl.set(baseUrl, url)
+        return token
+      } catch (error) {
+        if (!(error instanceof SparkflyNotFoundError) || index === candidates.length - 1) throw error
+      }
+    }
+    throw new SparkflyNotFoundError('Sparkfly /auth was not found')
+  }
+}
+
+/**
  * The Sparkfly API client: `credentials` (8 operations) and `offerStates` (11 operations). Build it with
  * {@link createSparkflyClient}, {@link createSparkflyClientWithTokenProvider} or
  * {@link getSparkflyClientFromEnv}.
@@ -192,33 +231,7 @@ export function createSparkflyClient(config: SparkflyClientConfig): SparkflyClie
     defaults: requestDefaults(options),
     userAgent: options.userAgent ?? SPARKFLY_DEFAULTS.userAgent,
   }
-  const method = options.authMethod ?? SPARKFLY_DEFAULTS.authMethod
-  // Where /auth answered last time, per base URL (the secret may name another base URL).
-  const resolvedAuthUrl = new Map<string, string>()
-
-  const mint: TokenMinter = async ({ identity, key, baseUrl: tokenBaseUrl }) => {
-    const candidates = resolvedAuthUrl.has(tokenBaseUrl)
-      ? [resolvedAuthUrl.get(tokenBaseUrl)!]
-      : authUrlCandidates(tokenBaseUrl, options.authUrl)
-    for (const [index, url] of candidates.entries()) {
-      try {
-        const token = await sparkflyRequest(base, {
-          operation: 'auth',
-          method,
-          url,
-          headers: { 'X-Auth-Identity': identity, 'X-Auth-Key': key },
-          authenticate: false,
-          secrets: [identity, key],
-          parse: authTokenHeader,
-        })
-        resolvedAuthUrl.set(tokenBaseUrl, url)
-        return token
-      } catch (error) {
-        if (!(error instanceof SparkflyNotFoundError) || index === candidates.length - 1) throw error
-      }
-    }
-    throw new SparkflyNotFoundError('Sparkfly /auth was not found')
-  }
+  const mint = createAuthTokenMinter(base, { method: options.authMethod, authUrl: options.authUrl })
 
   const auth: AuthProvider = createSecretAuthProvider({
     secretId: options.secretId,

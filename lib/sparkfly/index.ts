@@ -2,6 +2,7 @@
 
 export type { AuthProvider, SparkflyAuth, SparkflySecret, SparkflyTokenProvider } from './auth'
 export {
+  createAuthTokenMinter,
   createSparkflyClient,
   createSparkflyClientWithTokenProvider,
   getSparkflyClientFromEnv,

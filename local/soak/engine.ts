@@ -20,7 +20,6 @@ import { resolve } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import {
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
@@ -32,6 +31,7 @@ import { loadRules, rulesFor } from '../../lib/issuance/rules'
 import { ledgerKey } from '../../lib/ledger/Ledger'
 import { OfferKind } from '../../lib/ledger/types'
 import { LOCAL_CREDENTIALS } from '../aws'
+import { queueDepth } from '../aws/queues'
 import { seededRandom } from '../sandbox/faults'
 import { type LocalSystem, startLocalSystem } from '../system'
 
@@ -339,22 +339,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       ? Promise.resolve()
       : new Promise<void>((done) => child.once('exit', () => done()))
 
-  const queueCounts = async (url: string) => {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    )
-    const visible = Number(Attributes.ApproximateNumberOfMessages ?? 0)
-    const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-    const delayed = Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-    return { visible, inFlight, delayed, total: visible + inFlight + delayed }
-  }
+  const queueCounts = queueDepth
 
   /** Offer states of this soak in the sandbox. */
   const soakOffers = () =>

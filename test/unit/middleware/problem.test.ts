@@ -23,7 +23,9 @@ describe('toProblem', () => {
     const unreadable = toProblem(sparkflyError('SparkflyAuthenticationError', undefined, { retryable: true }))
     expect(unreadable.status).toBe(503)
     expect(unreadable.headers['retry-after']).toBe('5')
-    expect(toProblem(sparkflyError('SparkflyAuthenticationError', 401, { retryable: false })).status).toBe(502)
+    expect(toProblem(sparkflyError('SparkflyAuthenticationError', 401, { retryable: false })).status).toBe(
+      502,
+    )
   })
 
   it('maps other Sparkfly failures to 502 without leaking their text', () => {
