@@ -15,6 +15,9 @@ import { parseArgs } from 'node:util'
 import type { SweepLogger } from '../lib/expiry/runSweep'
 import type { SweepProgress, SweepSummary } from '../lib/expiry/types'
 
+// Locally we run Node 20 (Lambda runs nodejs22.x): the SDK's Node 22 notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 const USAGE = `Usage: npm run sweep -- [options]
   --dry-run            report what would be voided and marked; change nothing
   --now ISO            judge validity at this time (local stage only; default: the sandbox clock
