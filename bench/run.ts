@@ -152,7 +152,7 @@ async function main() {
           `ideal = ceil(n/C)·k·L = ceil(${n}/${BENCH.concurrency})·1·${BENCH.latencyMs} = ${ideal} ms ` +
           `(C = SPARKFLY_CONCURRENCY = ${BENCH.concurrency} records in flight, k = 1 Sparkfly call per event: one ` +
           `offerStates.issue, no lookup on a first delivery; the 3 DynamoDB writes (claim, record, complete) and ` +
-          `1 SQS send per event are not in the ideal); actual = median of ${BENCH.repeats} warm invocations = ` +
+          `the offer.issued sends (coalesced into SendMessageBatch) are not in the ideal); actual = median of ${BENCH.repeats} warm invocations = ` +
           `${round(actual, 1)} ms (min ${round(Math.min(...times), 1)}, max ${round(Math.max(...times), 1)}). ` +
           `The same batch at latency 0 (alternating with it) takes ${round(floor, 1)} ms (handler CPU + local ` +
           `DynamoDB/SQS), so the time the latency adds is ${round(actual - floor, 1)} ms against ${ideal} ms ideal ` +
@@ -217,7 +217,7 @@ async function main() {
         `process.cpuUsage() (user + system, all threads) / events, in a worker that holds only the bundled handler ` +
         `(sandbox and local AWS run in another process); runs ${perEvent.map((v) => round(v, 3)).join(', ')} ms; ` +
         `wall ${round(median(cpuRuns.map((r) => r.wallMs / r.events)), 2)} ms/event. Per event: 3 DynamoDB ` +
-        `writes + 1 SQS send (AWS SDK over node:http) + 1 Sparkfly call (fetch), log level WARN, EMF metrics ` +
+        `writes + its share of one SendMessageBatch (AWS SDK over node:http) + 1 Sparkfly call (fetch), log level WARN, EMF metrics ` +
         `flushed per invocation. Calibration on this machine: one bare keep-alive round trip costs ` +
         `${round(calibration.nodeHttpMs, 3)} ms CPU through node:http and ${round(calibration.fetchMs, 3)} ms ` +
         `through fetch, so the 5 round trips alone cost ≈ ${round(transportFloor, 2)} ms per event before any ` +
