@@ -18,7 +18,7 @@ export const handler = sqsBatchHandler({
     const outcomes = await issueForEvent(
       event,
       {
-        gateway: sparkflyIssuanceGateway(app.sparkfly),
+        gateway: gateway(),
         ledger: app.ledger,
         publisher: app.publisher,
         rules: rules(),
@@ -46,8 +46,15 @@ export const handler = sqsBatchHandler({
   },
 })
 
+// Per container, not per record: the rules file and the gateway over the shared Sparkfly client.
 let cachedRules: ReturnType<typeof loadRules> | undefined
 const rules = () => {
   cachedRules ??= loadRules(appContext().config.ISSUANCE_RULES)
   return cachedRules
+}
+let cachedGateway: { client: unknown; gateway: ReturnType<typeof sparkflyIssuanceGateway> } | undefined
+const gateway = () => {
+  const client = appContext().sparkfly
+  if (cachedGateway?.client !== client) cachedGateway = { client, gateway: sparkflyIssuanceGateway(client) }
+  return cachedGateway.gateway
 }
