@@ -2,7 +2,7 @@ import type { SQSRecord } from 'aws-lambda'
 import { appContext } from '../lib/app/context'
 import { sqsClient } from '../lib/aws/clients'
 import { requireSetting } from '../lib/config'
-import { sqsBatchHandler } from '../lib/middleware/sqs'
+import { sqsBatchHandler } from '../lib/edge/sqs'
 import { logger, MetricUnit, metrics } from '../lib/observability'
 import { parseVoidRequest, processVoidRequest, voidDeps } from '../lib/voiding'
 

@@ -2,9 +2,9 @@ import type { SQSRecord } from 'aws-lambda'
 import { appContext } from '../lib/app/context'
 import { sqsClient } from '../lib/aws/clients'
 import { requireSetting } from '../lib/config'
+import { sqsBatchHandler } from '../lib/edge/sqs'
 import { parseLoyaltyEvent } from '../lib/events/inbound'
 import { issueForEvent, loadRules, sparkflyIssuanceGateway } from '../lib/issuance'
-import { sqsBatchHandler } from '../lib/middleware/sqs'
 import { logger, MetricUnit, metrics } from '../lib/observability'
 
 /** Loyalty events (SQS) -> Sparkfly offer states / credentials, exactly once per (event, rule). */

@@ -2,8 +2,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
 import type { Context } from 'aws-lambda'
 import { appContext } from '../lib/app/context'
 import { getConfig, requireSetting } from '../lib/config'
-import { httpHandler } from '../lib/middleware/http'
-import { httpIdempotency } from '../lib/middleware/idempotency'
+import { httpHandler } from '../lib/edge/http'
+import { httpIdempotency } from '../lib/edge/idempotency'
 import { logger, MetricUnit, metrics } from '../lib/observability'
 import {
   parseRedemptionRequest,

@@ -1,8 +1,8 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
 import { appContext } from '../lib/app/context'
 import { getConfig, requireSetting } from '../lib/config'
-import { httpHandler } from '../lib/middleware/http'
-import { httpIdempotency } from '../lib/middleware/idempotency'
+import { httpHandler } from '../lib/edge/http'
+import { httpIdempotency } from '../lib/edge/idempotency'
 import { metrics } from '../lib/observability'
 import { handleStaffVoid, requireStaffIdentity, staffVoidMetrics, voidDeps } from '../lib/voiding'
 

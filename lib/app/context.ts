@@ -2,6 +2,7 @@ import { dynamoDocumentClient, sqsClient } from '../aws/clients'
 import { type AppConfig, getConfig } from '../config'
 import { type OfferEventPublisher, SqsOfferEventPublisher } from '../events/outbound'
 import { Ledger } from '../ledger/Ledger'
+import { type Offers, sparkflyOffers } from '../offers'
 import { getSparkflyClientFromEnv, type SparkflyClient } from '../sparkfly'
 
 /** What every function shares within one container: configuration, adapters and the Sparkfly client. */
@@ -10,6 +11,8 @@ export interface AppContext {
   ledger: Ledger
   publisher: OfferEventPublisher
   sparkfly: SparkflyClient
+  /** The offers port over `sparkfly`: what the domains use. */
+  offers: Offers
 }
 
 let context: AppContext | undefined
@@ -21,6 +24,7 @@ let context: AppContext | undefined
 export function appContext(): AppContext {
   if (context) return context
   const config = getConfig()
+  const sparkfly = getSparkflyClientFromEnv()
   context = {
     config,
     ledger: new Ledger({
@@ -29,7 +33,8 @@ export function appContext(): AppContext {
       sweepShards: config.LEDGER_SWEEP_SHARDS,
     }),
     publisher: new SqsOfferEventPublisher(sqsClient(), config.OFFER_EVENTS_QUEUE_URL),
-    sparkfly: getSparkflyClientFromEnv(),
+    sparkfly,
+    offers: sparkflyOffers(sparkfly),
   }
   return context
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
+import { PermanentError, TransientError } from '../edge/errors'
 import type { LoyaltyEvent } from '../events/inbound'
 import { buildOfferEvent, type OfferEventPublisher, OfferEventType } from '../events/outbound'
 import type { Ledger } from '../ledger/Ledger'
 import { ledgerKey } from '../ledger/Ledger'
 import { OfferKind } from '../ledger/types'
-import { PermanentError, TransientError } from '../middleware/errors'
 import type { IssuanceCallOptions, IssuanceGateway, IssuedOffer } from './gateway'
 import { type IssuanceRule, type IssuanceRules, rulesFor } from './rules'
 

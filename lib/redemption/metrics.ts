@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core'
-import type { HttpEvent, HttpResult } from '../middleware/http'
-import { toProblem } from '../middleware/problem'
+import type { HttpEvent, HttpResult } from '../edge/http'
+import { toProblem } from '../edge/problem'
 import { MetricUnit, metrics } from '../observability'
 
 /** Names of the per-answer metrics of the POS webhook (one per status class). */

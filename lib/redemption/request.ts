@@ -1,4 +1,4 @@
-import { HttpProblem } from '../middleware/errors'
+import { HttpProblem } from '../edge/errors'
 import * as z from '../validation/zod'
 
 /** Limits of the redemption body (contracts §3). */

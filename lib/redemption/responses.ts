@@ -1,6 +1,6 @@
+import { HttpProblem } from '../edge/errors'
+import { type HttpResult, json } from '../edge/http'
 import { OfferKind } from '../ledger/types'
-import { HttpProblem } from '../middleware/errors'
-import { type HttpResult, json } from '../middleware/http'
 import { type OfferView, type RedemptionOutcome, RedemptionStatus } from './types'
 
 /** The 200 body of a redemption (contracts §3): the offer state / credential, member, offer and redemption time. */

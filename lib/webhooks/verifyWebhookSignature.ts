@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core'
-import { HttpProblem } from '../middleware/errors'
-import type { HttpEvent, HttpResult } from '../middleware/http'
+import { HttpProblem } from '../edge/errors'
+import type { HttpEvent, HttpResult } from '../edge/http'
 import type { WebhookKeyring } from './keyring'
 import {
   StandardWebhooks,

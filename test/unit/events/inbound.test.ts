@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { PermanentError } from '../../../lib/edge/errors'
 import { parseLoyaltyEvent } from '../../../lib/events/inbound'
-import { PermanentError } from '../../../lib/middleware/errors'
 import { cloudEvent, eventBridgeEvent } from '../../support/events'
 
 const reasonOf = (body: string) => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { HttpProblem } from '../../../lib/middleware/errors'
-import { type HttpResult, httpHandler, json } from '../../../lib/middleware/http'
+import { HttpProblem } from '../../../lib/edge/errors'
+import { type HttpResult, httpHandler, json } from '../../../lib/edge/http'
 import { logger, metrics } from '../../../lib/observability'
 import { RedemptionAnswerMetric, redemptionAnswerMetrics } from '../../../lib/redemption'
 import { lambdaContext } from '../../support/events'

@@ -3,10 +3,10 @@ import { resolve } from 'node:path'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parse } from 'yaml'
+import { HttpProblem } from '../../../lib/edge/errors'
+import { type HttpResult, httpHandler } from '../../../lib/edge/http'
+import { finalAnswer, IdempotencyProblems } from '../../../lib/edge/idempotency'
 import { OfferKind } from '../../../lib/ledger/types'
-import { HttpProblem } from '../../../lib/middleware/errors'
-import { type HttpResult, httpHandler } from '../../../lib/middleware/http'
-import { finalAnswer, IdempotencyProblems } from '../../../lib/middleware/idempotency'
 import { logger } from '../../../lib/observability'
 import {
   type OfferView,
@@ -16,6 +16,7 @@ import {
   RedemptionStatus,
   redemptionResponse,
 } from '../../../lib/redemption'
+import { createSparkflyError } from '../../../lib/sparkfly/errors'
 import { decodeWebhookSecret, signWebhook, verifyWebhookSignature } from '../../../lib/webhooks'
 import { lambdaContext } from '../../support/events'
 import { httpApiEvent, signedHeaders } from '../webhooks/helpers'
@@ -62,8 +63,8 @@ const throws =
   async () => {
     throw error
   }
-const sparkflyError = (name: string, status?: number, retryAfterMs?: number) =>
-  Object.assign(new Error('sandbox said no'), { name, status, retryAfterMs, retryable: true })
+const sparkflyError = (status: number, retryAfterMs?: number) =>
+  createSparkflyError({ status, body: { error: 'sandbox said no' }, retryAfterMs })
 
 /**
  * Runs a request through the real HTTP chain of the webhook (size limit, signature check, JSON parsing, body
@@ -209,10 +210,10 @@ const CASES: Record<string, { status: number; produce: () => ReturnType<typeof a
   },
   idempotencyKeyReused: { status: 422, produce: () => answer(throws(IdempotencyProblems.keyReused())) },
   internalError: { status: 500, produce: () => answer(throws(new TypeError('x is undefined'))) },
-  sparkflyError: { status: 502, produce: () => answer(throws(sparkflyError('SparkflyServerError', 500))) },
+  sparkflyError: { status: 502, produce: () => answer(throws(sparkflyError(500))) },
   sparkflyUnavailable: {
     status: 503,
-    produce: () => answer(throws(sparkflyError('SparkflyServerError', 503, 5_000))),
+    produce: () => answer(throws(sparkflyError(503, 5_000))),
   },
   requestInProgress: { status: 503, produce: () => answer(throws(IdempotencyProblems.inProgress())) },
 }

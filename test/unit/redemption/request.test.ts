@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { HttpProblem } from '../../../lib/middleware/errors'
+import { HttpProblem } from '../../../lib/edge/errors'
 import { parseRedemptionRequest } from '../../../lib/redemption'
 
 const now = new Date('2025-03-01T12:00:00Z')

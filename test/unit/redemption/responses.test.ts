@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { HttpProblem } from '../../../lib/edge/errors'
+import { problemResponse } from '../../../lib/edge/problem'
 import { OfferKind } from '../../../lib/ledger/types'
-import { HttpProblem } from '../../../lib/middleware/errors'
-import { problemResponse } from '../../../lib/middleware/problem'
 import { type OfferView, type RedemptionOutcome, redemptionResponse } from '../../../lib/redemption'
 
 const offer: OfferView = {

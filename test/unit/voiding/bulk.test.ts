@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { PermanentError } from '../../../lib/edge/errors'
 import { Ledger, OfferKind } from '../../../lib/ledger'
-import { PermanentError } from '../../../lib/middleware/errors'
 import { BulkVoidStatus, parseVoidRequest, processVoidRequest, type VoidDeps } from '../../../lib/voiding'
 import { startLedgerDynamo } from '../../support/dynamo'
 import { FakePublisher, FakeVoidGateway } from './fakes'

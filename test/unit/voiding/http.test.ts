@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda'
 import { describe, expect, it } from 'vitest'
-import { HttpProblem } from '../../../lib/middleware/errors'
-import type { HttpEvent } from '../../../lib/middleware/http'
+import { HttpProblem } from '../../../lib/edge/errors'
+import type { HttpEvent } from '../../../lib/edge/http'
 import { handleStaffVoid, parseStaffVoidRequest, StaffVoidRoute } from '../../../lib/voiding'
 import { lambdaContext } from '../../support/events'
 

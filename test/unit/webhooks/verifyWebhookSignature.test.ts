@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { SecretReader } from '../../../lib/aws/secrets'
-import { httpHandler, json } from '../../../lib/middleware/http'
+import { httpHandler, json } from '../../../lib/edge/http'
 import {
   verifyWebhookSignature,
   type WebhookEvent,

@@ -6,40 +6,19 @@ import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import pLimit from 'p-limit'
 import { logger, MetricUnit, metrics } from '../observability'
+import { callFailure } from '../offers/errors'
 import { PermanentError } from './errors'
 
-/** Sparkfly statuses that a retry cannot fix (contracts §2: 4xx other than 401, 408, 409 and 429). */
-const RETRYABLE_CLIENT_STATUSES = new Set([401, 408, 409, 429])
-
-/** Why a record failed for good, or undefined when a retry may help. */
+/**
+ * Why a record failed for good, or undefined when a retry may help: a {@link PermanentError}'s reason, or a Sparkfly
+ * failure that no retry fixes (contracts §2: a 4xx other than 401, 408, 409 and 429, a refused argument, an answer
+ * that breaks the contract). Read from the errors' properties, never their names.
+ */
 export function permanentReason(error: unknown): { reason: string; detail: string } | undefined {
   if (error instanceof PermanentError) return { reason: error.reason, detail: error.message }
-  const e = error as {
-    name?: string
-    status?: number
-    message?: string
-    sparkflyMessage?: string
-    retryable?: boolean
-  }
-  if (
-    typeof e?.status === 'number' &&
-    e.status >= 400 &&
-    e.status < 500 &&
-    !RETRYABLE_CLIENT_STATUSES.has(e.status) &&
-    e.retryable !== true
-  ) {
-    return {
-      reason: `sparkfly_${e.status}`,
-      detail: e.sparkflyMessage ?? e.message ?? `Sparkfly answered ${e.status}`,
-    }
-  }
-  if (e?.name === 'SparkflyInvalidArgumentError' || e?.name === 'SparkflyContractError') {
-    return {
-      reason: e.name === 'SparkflyContractError' ? 'sparkfly_contract' : 'invalid_argument',
-      detail: e.message ?? '',
-    }
-  }
-  return undefined
+  const failure = callFailure(error)
+  if (!failure || failure.retryable) return undefined
+  return { reason: failure.reason, detail: failure.detail }
 }
 
 /** Puts a record that can never succeed on the dead-letter queue, with its reason, and returns. */

@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { HttpProblem, PermanentError } from '../../../lib/middleware/errors'
-import { problemResponse, toProblem } from '../../../lib/middleware/problem'
-import { permanentReason } from '../../../lib/middleware/sqs'
+import { HttpProblem, PermanentError } from '../../../lib/edge/errors'
+import { problemResponse, toProblem } from '../../../lib/edge/problem'
+import { permanentReason } from '../../../lib/edge/sqs'
 
-const sparkflyError = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
-  Object.assign(new Error(`${name} happened`), { name, status, ...extra })
+import {
+  createSparkflyError,
+  SparkflyAuthenticationError,
+  SparkflyContractError,
+  SparkflyTimeoutError,
+} from '../../../lib/sparkfly/errors'
+
+/** A real client error for an HTTP answer of Sparkfly's (classification reads properties, never names). */
+const answered = (status: number, extra: { retryAfterMs?: number; error?: string } = {}) =>
+  createSparkflyError({
+    status,
+    body: { error: extra.error ?? 'it happened' },
+    retryAfterMs: extra.retryAfterMs,
+  })
 
 describe('toProblem', () => {
   it('keeps an HttpProblem as it is', () => {
@@ -13,23 +25,21 @@ describe('toProblem', () => {
   })
 
   it('maps Sparkfly unavailability to 503 with Retry-After, honouring Sparkfly`s own delay', () => {
-    const problem = toProblem(sparkflyError('SparkflyRateLimitError', 429, { retryAfterMs: 7_000 }))
+    const problem = toProblem(answered(429, { retryAfterMs: 7_000 }))
     expect(problem.status).toBe(503)
     expect(problem.headers['retry-after']).toBe('7')
-    expect(toProblem(sparkflyError('SparkflyTimeoutError')).status).toBe(503)
+    expect(toProblem(new SparkflyTimeoutError('no answer')).status).toBe(503)
   })
 
   it('maps an unreadable Sparkfly secret to 503 (retry later) but a rejected credential to 502', () => {
-    const unreadable = toProblem(sparkflyError('SparkflyAuthenticationError', undefined, { retryable: true }))
+    const unreadable = toProblem(new SparkflyAuthenticationError('secret unreadable', { retryable: true }))
     expect(unreadable.status).toBe(503)
     expect(unreadable.headers['retry-after']).toBe('5')
-    expect(toProblem(sparkflyError('SparkflyAuthenticationError', 401, { retryable: false })).status).toBe(
-      502,
-    )
+    expect(toProblem(answered(403)).status).toBe(502)
   })
 
   it('maps other Sparkfly failures to 502 without leaking their text', () => {
-    const problem = toProblem(sparkflyError('SparkflyServerError', 500))
+    const problem = toProblem(answered(500))
     expect(problem.status).toBe(502)
     expect(problem.detail).not.toMatch(/happened/)
   })
@@ -63,18 +73,19 @@ describe('permanentReason', () => {
       reason: 'unknown_member',
       detail: 'no member 5',
     })
-    expect(
-      permanentReason(sparkflyError('SparkflyNotFoundError', 404, { sparkflyMessage: 'Member not found' })),
-    ).toEqual({
+    expect(permanentReason(answered(404, { error: 'Member not found' }))).toEqual({
       reason: 'sparkfly_404',
       detail: 'Member not found',
     })
-    expect(permanentReason(sparkflyError('SparkflyValidationError', 422))?.reason).toBe('sparkfly_422')
+    expect(permanentReason(answered(422))?.reason).toBe('sparkfly_422')
+    expect(permanentReason(new SparkflyContractError('bad answer', { path: 'offer_state.id' }))?.reason).toBe(
+      'sparkfly_contract',
+    )
   })
 
   it('retries 401, 408, 409, 429, 5xx and anything unknown', () => {
     for (const status of [401, 408, 409, 429, 500, 503]) {
-      expect(permanentReason(sparkflyError('SparkflyError', status))).toBeUndefined()
+      expect(permanentReason(answered(status))).toBeUndefined()
     }
     expect(permanentReason(new Error('socket hang up'))).toBeUndefined()
   })

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda'
+import { callFailure } from '../offers/errors'
 import { HttpProblem } from './errors'
 
 /** RFC 7807 problem details as this service answers them. */
@@ -40,13 +41,9 @@ export function problemResponse(
 }
 
 interface ErrorLike {
-  name?: string
   message?: string
-  status?: number
   statusCode?: number
   expose?: boolean
-  retryable?: boolean
-  retryAfterMs?: number
   cause?: { package?: string }
 }
 
@@ -74,24 +71,21 @@ export function toProblem(error: unknown): HttpProblem {
       e.message ?? 'The request was not accepted.',
     )
   }
-  if (typeof e.name === 'string' && e.name.startsWith('Sparkfly')) {
-    const unavailable =
-      e.name === 'SparkflyRateLimitError' ||
-      e.name === 'SparkflyConnectionError' ||
-      e.name === 'SparkflyTimeoutError' ||
-      e.status === 503 ||
-      // The Sparkfly secret could not be read (Secrets Manager throttled or unreachable): nothing reached Sparkfly.
-      (e.name === 'SparkflyAuthenticationError' && e.retryable === true)
-    if (unavailable) {
-      const seconds = Math.max(1, Math.ceil((e.retryAfterMs ?? DEFAULT_RETRY_AFTER_SECONDS * 1000) / 1000))
-      return new HttpProblem(
-        503,
-        'Sparkfly unavailable',
-        'The offers platform is busy or unreachable. Retry after the number of seconds in Retry-After.',
-        {},
-        { 'retry-after': String(seconds) },
-      )
-    }
+  const failure = callFailure(error)
+  if (failure?.unavailable) {
+    const seconds = Math.max(
+      1,
+      Math.ceil((failure.retryAfterMs ?? DEFAULT_RETRY_AFTER_SECONDS * 1000) / 1000),
+    )
+    return new HttpProblem(
+      503,
+      'Sparkfly unavailable',
+      'The offers platform is busy or unreachable. Retry after the number of seconds in Retry-After.',
+      {},
+      { 'retry-after': String(seconds) },
+    )
+  }
+  if (failure) {
     return new HttpProblem(
       502,
       'Sparkfly error',
