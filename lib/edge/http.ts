@@ -1,17 +1,19 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy, { type MiddlewareObj } from '@middy/core'
 import httpHeaderNormalizer from '@middy/http-header-normalizer'
-import httpJsonBodyParser from '@middy/http-json-body-parser'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import { logger } from '../observability'
 import { HttpProblem } from './errors'
+import { assertJsonMediaType, decodeUtf8, parseStrictJson } from './jsonBody'
 import { problemResponse, toProblem } from './problem'
 
 /** An API Gateway HTTP API (payload 2.0) event after the chain ran: headers lower-cased, body parsed. */
 export type HttpEvent<TBody = unknown> = Omit<APIGatewayProxyEventV2, 'body'> & {
   body: TBody
-  /** The body exactly as received (before JSON parsing), for signature checks and request fingerprints. */
+  /** The body as text (before JSON parsing), for request fingerprints. */
   rawBody: string
+  /** The body's bytes exactly as received (base64 bodies decoded), for signature checks. */
+  rawBytes: Buffer
 }
 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number }
@@ -27,20 +29,30 @@ export interface HttpHandlerOptions {
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024
 
-/** Keeps the raw body and refuses oversize ones before anything parses them. */
+/** Keeps the raw body (bytes and text) and refuses oversize ones before anything parses them. */
 const rawBodyGuard = (maxBodyBytes: number): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: (request) => {
     const event = request.event as HttpEvent & { body?: string | null; isBase64Encoded?: boolean }
-    const raw = event.body ?? ''
-    const rawBody = event.isBase64Encoded ? Buffer.from(String(raw), 'base64').toString('utf8') : String(raw)
-    if (Buffer.byteLength(rawBody, 'utf8') > maxBodyBytes) {
+    const raw = String(event.body ?? '')
+    const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8')
+    if (bytes.length > maxBodyBytes) {
       throw new HttpProblem(413, 'Payload too large', `The request body exceeds ${maxBodyBytes} bytes.`)
     }
-    event.rawBody = rawBody
+    event.rawBytes = bytes
+    event.rawBody = event.isBase64Encoded ? bytes.toString('utf8') : raw
     if (event.isBase64Encoded) {
-      event.body = rawBody
+      event.body = event.rawBody
       event.isBase64Encoded = false
     }
+  },
+})
+
+/** Parses the body as strict JSON (415 for another media type or a compressed body, 400 for anything not JSON). */
+const strictJsonBody = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: (request) => {
+    const event = request.event
+    assertJsonMediaType(event.headers ?? {})
+    event.body = parseStrictJson(decodeUtf8(event.rawBytes))
   },
 })
 
@@ -77,7 +89,7 @@ export function httpHandler<TBody>(
     .use(httpHeaderNormalizer())
     .use(rawBodyGuard(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
   for (const middleware of options.beforeParse ?? []) chain.use(middleware)
-  if (options.parseJson !== false) chain.use(httpJsonBodyParser({ disableContentTypeError: false }))
+  if (options.parseJson !== false) chain.use(strictJsonBody())
   return chain.handler((event, context) => fn(event as HttpEvent<TBody>, context))
 }
 

@@ -44,7 +44,6 @@ interface ErrorLike {
   message?: string
   statusCode?: number
   expose?: boolean
-  cause?: { package?: string }
 }
 
 /** Default Retry-After (seconds) when Sparkfly gave none. */
@@ -58,12 +57,6 @@ const DEFAULT_RETRY_AFTER_SECONDS = 5
 export function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error
   const e = (error ?? {}) as ErrorLike
-  // @middy/http-json-body-parser answers malformed JSON with a 415; for our callers that is an invalid body.
-  if (e.cause?.package === '@middy/http-json-body-parser') {
-    return e.message === 'Unsupported Media Type'
-      ? new HttpProblem(415, 'Unsupported media type', 'Send the body as application/json.')
-      : new HttpProblem(400, 'Invalid request body', 'The request body is not valid JSON.')
-  }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && e.expose !== false) {
     return new HttpProblem(
       e.statusCode,
