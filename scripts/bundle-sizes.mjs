@@ -1,28 +1,49 @@
 #!/usr/bin/env node
-// Prints each function's bundle size (minified JS with the AWS SDK inside) and its zip size.
-// Usage: node scripts/bundle-sizes.mjs [.serverless]  (run after `npx osls package`)
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+// Prints each function's bundle size (minified JS with the AWS SDK inside) and its zip size, and fails (exit 1)
+// when one is over its limit or missing.
+// Usage: node scripts/bundle-sizes.mjs [.serverless]  (run after `npx osls package [--package <dir>]`)
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, join } from 'node:path'
+
+const KB = 1024
+// Limits per function, the same for every function: today's largest (redeemWebhook, 549.6 KB bundle and 187.7 KB
+// zip, December 2026) plus about 10%. Cold starts grow with the bundle: lower these as bundles shrink, never raise
+// them without a reason in the commit message.
+const MAX_BUNDLE_BYTES = 605 * KB
+const MAX_ZIP_BYTES = 207 * KB
+// Where serverless-esbuild leaves the bundles (custom.esbuild.keepOutputDirectory).
+const BUILD_DIR = '.esbuild/.build'
 
 const dir = process.argv[2] ?? '.serverless'
-const build = '.esbuild/.build/functions'
-const kb = (n) => `${(n / 1024).toFixed(1)} KB`
+const stateFile = join(dir, 'serverless-state.json')
+if (!existsSync(stateFile)) {
+  console.log(`${stateFile} not found: run \`npx osls package\` first`)
+  process.exit(1)
+}
+const functions = JSON.parse(readFileSync(stateFile, 'utf8')).service?.functions ?? {}
+
+const kb = (bytes) => (bytes === undefined ? '-' : `${(bytes / KB).toFixed(1)} KB`)
+const sizeOf = (file) => (existsSync(file) ? statSync(file).size : undefined)
+
 const rows = []
-if (existsSync(build)) {
-  for (const file of readdirSync(build).filter((f) => f.endsWith('.js'))) {
-    const name = file.replace(/\.js$/, '')
-    const zip = readdirSync(dir).find(
-      (z) => z.endsWith('.zip') && z.toLowerCase().includes(name.replace(/-/g, '').toLowerCase()),
-    )
-    rows.push({
-      function: name,
-      bundle: kb(statSync(join(build, file)).size),
-      zip: zip ? kb(statSync(join(dir, zip)).size) : '-',
-    })
-  }
+const problems = []
+for (const [name, fn] of Object.entries(functions)) {
+  const module = fn.handler.slice(0, fn.handler.lastIndexOf('.'))
+  const bundle = sizeOf(join(BUILD_DIR, `${module}.js`))
+  const zip = fn.package?.artifact ? sizeOf(join(dir, basename(fn.package.artifact))) : undefined
+  rows.push({ function: name, bundle: kb(bundle), zip: kb(zip) })
+  if (bundle === undefined) problems.push(`${name}: no bundle at ${join(BUILD_DIR, `${module}.js`)}`)
+  else if (bundle > MAX_BUNDLE_BYTES) problems.push(`${name}: bundle ${kb(bundle)} > ${kb(MAX_BUNDLE_BYTES)}`)
+  if (zip === undefined) problems.push(`${name}: no zip in ${dir}`)
+  else if (zip > MAX_ZIP_BYTES) problems.push(`${name}: zip ${kb(zip)} > ${kb(MAX_ZIP_BYTES)}`)
 }
-if (rows.length === 0) {
-  for (const z of readdirSync(dir).filter((f) => f.endsWith('.zip')))
-    rows.push({ function: z, bundle: '-', zip: kb(statSync(join(dir, z)).size) })
-}
+if (rows.length === 0) problems.push(`${stateFile} lists no function`)
+
 console.table(rows)
+console.log(`limits per function: bundle ${kb(MAX_BUNDLE_BYTES)}, zip ${kb(MAX_ZIP_BYTES)}`)
+if (problems.length > 0) {
+  for (const problem of problems) console.log(`  - ${problem}`)
+  console.log(`bundle size check FAILED: ${problems.length} problem(s)`)
+  process.exit(1)
+}
+console.log('bundle size check passed')

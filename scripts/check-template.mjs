@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Checks the packaged CloudFormation template: least-privilege IAM (no wildcard resources on Secrets Manager, SQS
-// or DynamoDB actions), an error alarm for every function, a depth alarm for every dead-letter queue, and log
-// retention on every function's log group. Usage: node scripts/check-template.mjs [.serverless]
+// or DynamoDB actions), an error and a throttles alarm for every function, a depth alarm for every dead-letter
+// queue, an age alarm for every other queue, dead-letter queues keeping messages longer than their source queues,
+// actions on every alarm, and log retention on every log group. Usage: node scripts/check-template.mjs [.serverless]
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -39,11 +40,21 @@ for (const [id, res] of Object.entries(resources)) {
 const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
 const alarmDimensions = alarms.map((a) => JSON.stringify(a.Properties?.Dimensions ?? []))
 const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+const alarmsOn = (metricName, dimensionValue) =>
+  alarms.some(
+    (a) =>
+      a.Properties?.MetricName === metricName &&
+      JSON.stringify(a.Properties?.Dimensions ?? []).includes(JSON.stringify(dimensionValue)),
+  )
 for (const [id, fn] of functions) {
   const name = fn.Properties?.FunctionName
   if (!alarmDimensions.some((d) => d.includes('"FunctionName"') && d.includes(JSON.stringify(name)))) {
     problems.push(`${id}: no CloudWatch alarm on function ${name}`)
   }
+  if (!alarmsOn('Throttles', name)) problems.push(`${id}: no Throttles alarm on function ${name}`)
+}
+for (const [id, alarm] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')) {
+  if (!alarm.Properties?.AlarmActions) problems.push(`${id}: alarm without AlarmActions`)
 }
 const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue')
 const deadLetterIds = new Set(
@@ -54,6 +65,19 @@ const deadLetterIds = new Set(
 for (const dlq of deadLetterIds) {
   if (!alarmDimensions.some((d) => d.includes(`"${dlq}"`)))
     problems.push(`${dlq}: dead-letter queue without a depth alarm`)
+}
+const retention = (queue) => Number(queue?.Properties?.MessageRetentionPeriod ?? 345600)
+for (const [id, q] of queues) {
+  const dlq = q.Properties?.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0]
+  if (dlq && retention(resources[dlq]) <= retention(q)) {
+    problems.push(`${id}: its dead-letter queue ${dlq} does not keep messages longer than it does`)
+  }
+  if (
+    !deadLetterIds.has(id) &&
+    !alarmsOn('ApproximateAgeOfOldestMessage', { 'Fn::GetAtt': [id, 'QueueName'] })
+  ) {
+    problems.push(`${id}: queue without an ApproximateAgeOfOldestMessage alarm`)
+  }
 }
 for (const [id, q] of queues) {
   const isDlq = deadLetterIds.has(id)
@@ -80,5 +104,5 @@ if (problems.length) {
   process.exit(1)
 }
 console.log(
-  'template check passed: no wildcard resources on secretsmanager/sqs/dynamodb, every function and DLQ alarmed',
+  'template check passed: no wildcard resources on secretsmanager/sqs/dynamodb, every function and queue alarmed',
 )
