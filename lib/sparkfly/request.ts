@@ -140,6 +140,8 @@ const REDACTED = '[REDACTED]'
  *   (issue, create, redeem, void) are never replayed on a `maybe` outcome: they surface it as a retryable
  *   error for the caller, which owns de-duplication.
  * A caller's abort rethrows the signal's reason unchanged (treat it as `applied: 'maybe'`, see `appliedOf`).
+ * A failure to obtain the token is thrown as is: its `operation` is `auth` and its `applied` describes the
+ * `/auth` request; the call itself was not sent.
  */
 export async function sparkflyRequest<T>(
   context: RequestContext,
