@@ -9,13 +9,8 @@ import {
 } from './auth'
 import { SparkflyInvalidArgumentError, SparkflyNotFoundError } from './errors'
 import { getDefaultSparkflyLogger, type SparkflyLogger } from './logger'
-import {
-  authTokenHeader,
-  type RequestContext,
-  type RequestDefaults,
-  type SparkflyRequester,
-  sparkflyRequest,
-} from './request'
+import { type RequestContext, type RequestDefaults, type SparkflyRequester, sparkflyRequest } from './request'
+import { responseParser } from './resource'
 import { CredentialsResource } from './resources/credentials'
 import { OfferStatesResource } from './resources/offerStates'
 import { fetchTransport, type SparkflyTransport } from './transport'
@@ -179,7 +174,7 @@ export function createAuthTokenMinter(
           headers: { 'X-Auth-Identity': identity, 'X-Auth-Key': key },
           authenticate: false,
           secrets: [identity, key],
-          parse: authTokenHeader,
+          parse: responseParser('auth'),
         })
         resolvedAuthUrl.set(baseUrl, url)
         return token

@@ -1,5 +1,15 @@
 import type { SparkflyOperation } from './operations'
 
+/**
+ * Could a failed request have taken effect at Sparkfly? `no`: Sparkfly provably did not act (a 4xx answer,
+ * an argument rejected before sending, a connection that could not be opened). `maybe`: it may have (5xx,
+ * timeouts, a connection that broke after the request may have been written, a 2xx whose body did not match).
+ */
+export const SPARKFLY_APPLIED = { no: 'no', maybe: 'maybe' } as const
+
+/** One of {@link SPARKFLY_APPLIED}. */
+export type SparkflyApplied = (typeof SPARKFLY_APPLIED)[keyof typeof SPARKFLY_APPLIED]
+
 /** Fields every {@link SparkflyError} may carry. */
 export interface SparkflyErrorDetails {
   /** HTTP status Sparkfly answered with (absent for connection errors, timeouts and bad arguments). */
@@ -14,6 +24,8 @@ export interface SparkflyErrorDetails {
   requestId?: string
   /** Whether trying the same call again later could succeed. */
   retryable?: boolean
+  /** Whether the request could have taken effect at Sparkfly (default: from the status, else `maybe`). */
+  applied?: SparkflyApplied
   /** How long Sparkfly asked to wait (`Retry-After`), in milliseconds. */
   retryAfterMs?: number
   /** Underlying error. */
@@ -49,6 +61,12 @@ export class SparkflyError extends Error {
   readonly retryable: boolean
   /** `Retry-After` in ms, when Sparkfly sent one. */
   readonly retryAfterMs?: number
+  /**
+   * Could this request have taken effect at Sparkfly? `no` only when Sparkfly provably did not act on it;
+   * a caller may then send it again without looking first. On `maybe`, look the outcome up (e.g. by
+   * `external_ref_id`) before repeating a call that creates or changes state.
+   */
+  readonly applied: SparkflyApplied
 
   constructor(message: string, details: SparkflyErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause })
@@ -60,6 +78,7 @@ export class SparkflyError extends Error {
     this.requestId = details.requestId
     this.retryable = details.retryable ?? false
     this.retryAfterMs = details.retryAfterMs
+    this.applied = details.applied ?? appliedForStatus(details.status)
   }
 
   /** Plain fields for structured logs (`JSON.stringify(error)` would otherwise print `{}`). */
@@ -73,6 +92,7 @@ export class SparkflyError extends Error {
       sparkflyMessage: this.sparkflyMessage,
       requestId: this.requestId,
       retryable: this.retryable,
+      applied: this.applied,
       retryAfterMs: this.retryAfterMs,
     }
   }
@@ -84,7 +104,7 @@ export class SparkflyError extends Error {
  */
 export class SparkflyAuthenticationError extends SparkflyError {
   constructor(message: string, details: SparkflyErrorDetails = {}) {
-    super(message, { ...details, retryable: details.retryable ?? false })
+    super(message, { ...details, retryable: details.retryable ?? false, applied: SPARKFLY_APPLIED.no })
     this.name = 'SparkflyAuthenticationError'
   }
 }
@@ -92,7 +112,7 @@ export class SparkflyAuthenticationError extends SparkflyError {
 /** 404: the member, offer state, credential or campaign does not exist. */
 export class SparkflyNotFoundError extends SparkflyError {
   constructor(message: string, details: SparkflyErrorDetails = {}) {
-    super(message, { ...details, retryable: false })
+    super(message, { ...details, retryable: false, applied: SPARKFLY_APPLIED.no })
     this.name = 'SparkflyNotFoundError'
   }
 }
@@ -114,7 +134,11 @@ export class SparkflyConflictError extends SparkflyError {
 
   constructor(message: string, details: SparkflyErrorDetails & { conflict: SparkflyConflict }) {
     // A 409 may clear up (e.g. a credential locked for processing); "already voided/redeemed" never does.
-    super(message, { ...details, retryable: details.conflict === SPARKFLY_CONFLICTS.other })
+    super(message, {
+      ...details,
+      retryable: details.conflict === SPARKFLY_CONFLICTS.other,
+      applied: SPARKFLY_APPLIED.no,
+    })
     this.name = 'SparkflyConflictError'
     this.conflict = details.conflict
   }
@@ -154,7 +178,11 @@ export class SparkflyValidationError extends SparkflyError {
     } = {},
   ) {
     // "locked for processing, try again later" is the one validation answer that can clear up.
-    super(message, { ...details, retryable: details.rejection === SPARKFLY_REJECTIONS.locked })
+    super(message, {
+      ...details,
+      retryable: details.rejection === SPARKFLY_REJECTIONS.locked,
+      applied: SPARKFLY_APPLIED.no,
+    })
     this.name = 'SparkflyValidationError'
     this.fieldErrors = details.fieldErrors ?? {}
     this.rejection = details.rejection
@@ -183,26 +211,30 @@ export class SparkflyInvalidArgumentError extends SparkflyValidationError {
 /** 429: Sparkfly throttled the call (and did nothing). `retryAfterMs` holds its `Retry-After`. */
 export class SparkflyRateLimitError extends SparkflyError {
   constructor(message: string, details: SparkflyErrorDetails = {}) {
-    super(message, { ...details, retryable: true })
+    super(message, { ...details, retryable: true, applied: SPARKFLY_APPLIED.no })
     this.name = 'SparkflyRateLimitError'
   }
 }
 
-/** 5xx: Sparkfly failed. */
+/** 5xx: Sparkfly failed. Always `applied: 'maybe'`: a load balancer can answer 503 after the backend acted. */
 export class SparkflyServerError extends SparkflyError {
   constructor(message: string, details: SparkflyErrorDetails = {}) {
-    super(message, { ...details, retryable: true })
+    super(message, { ...details, retryable: true, applied: SPARKFLY_APPLIED.maybe })
     this.name = 'SparkflyServerError'
   }
 }
 
-/** The connection could not be opened or broke before a complete answer. */
+/**
+ * The connection could not be opened or broke before a complete answer. `applied` is `no` when it could not be
+ * opened (refused, DNS, unreachable: nothing was sent) and `maybe` otherwise (the default): after a reset the
+ * request may have reached Sparkfly.
+ */
 export class SparkflyConnectionError extends SparkflyError {
   /** Low-level error code, e.g. `ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`. */
   readonly code?: string
 
   constructor(message: string, details: SparkflyErrorDetails & { code?: string } = {}) {
-    super(message, { ...details, retryable: true })
+    super(message, { ...details, retryable: true, applied: details.applied ?? SPARKFLY_APPLIED.maybe })
     this.name = 'SparkflyConnectionError'
     this.code = details.code
   }
@@ -212,21 +244,24 @@ export class SparkflyConnectionError extends SparkflyError {
   }
 }
 
-/** No complete answer within the per-request timeout (or Sparkfly answered 408). */
+/** No complete answer within the per-request timeout (or Sparkfly answered 408). Always `applied: 'maybe'`. */
 export class SparkflyTimeoutError extends SparkflyError {
   constructor(message: string, details: SparkflyErrorDetails = {}) {
-    super(message, { ...details, retryable: true })
+    super(message, { ...details, retryable: true, applied: SPARKFLY_APPLIED.maybe })
     this.name = 'SparkflyTimeoutError'
   }
 }
 
-/** Sparkfly answered successfully, but the body did not match the expected schema. */
+/**
+ * Sparkfly answered successfully, but the body did not match the expected schema. `applied: 'maybe'`: the 2xx
+ * says Sparkfly acted, only its answer could not be read.
+ */
 export class SparkflyContractError extends SparkflyError {
   /** Dotted path of the first offending field, e.g. `offer_state.offer_state_id`. */
   readonly path: string
 
   constructor(message: string, details: SparkflyErrorDetails & { path: string }) {
-    super(message, { ...details, retryable: false })
+    super(message, { ...details, retryable: false, applied: SPARKFLY_APPLIED.maybe })
     this.name = 'SparkflyContractError'
     this.path = details.path
   }
@@ -347,6 +382,26 @@ export function createSparkflyError(response: SparkflyErrorResponse): SparkflyEr
   if (status === 429) return new SparkflyRateLimitError(message, details)
   if (status >= 500) return new SparkflyServerError(message, details)
   return new SparkflyError(message, details)
+}
+
+/** `no` for a 4xx other than 408 (Sparkfly refused the request), `maybe` for anything else or no status. */
+function appliedForStatus(status: number | undefined): SparkflyApplied {
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408) return SPARKFLY_APPLIED.no
+  return SPARKFLY_APPLIED.maybe
+}
+
+/**
+ * Could the call that threw `error` have taken effect at Sparkfly? A {@link SparkflyError}'s `applied`;
+ * `maybe` for anything else (the caller's abort reason, an unexpected error), since the request may have
+ * been sent.
+ *
+ * @example
+ * ```ts
+ * catch (error) { if (appliedOf(error) === 'maybe') await lookUpBeforeRetrying() }
+ * ```
+ */
+export function appliedOf(error: unknown): SparkflyApplied {
+  return error instanceof SparkflyError ? error.applied : SPARKFLY_APPLIED.maybe
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,5 @@
-// The Sparkfly API client: resources -> request (retries, errors, parsing, logging) -> transport.
+// The Sparkfly API client: resources (one line per operation) -> the operation table (`operations.ts`, turned
+// into calls by `resource.ts`) -> request (retries, errors, parsing, logging) -> transport.
 
 export type { AuthProvider, SparkflyAuth, SparkflySecret, SparkflyTokenProvider } from './auth'
 export {
@@ -15,10 +16,13 @@ export {
   sparkflyConfigFromEnv,
 } from './client'
 export {
+  appliedOf,
   createSparkflyError,
   parseErrorBody,
+  SPARKFLY_APPLIED,
   SPARKFLY_CONFLICTS,
   SPARKFLY_REJECTIONS,
+  type SparkflyApplied,
   SparkflyAuthenticationError,
   type SparkflyConflict,
   SparkflyConflictError,
@@ -38,12 +42,16 @@ export {
 export { getDefaultSparkflyLogger, type SparkflyLogger } from './logger'
 export {
   type HttpMethod,
+  type OperationArgs,
+  type OperationResult,
   type OperationSpec,
   type ReplayClass,
   SPARKFLY_OPERATIONS,
   type SparkflyOperation,
+  type Unwrap,
 } from './operations'
 export type { RequestOptions } from './request'
+export { callOperation, type OperationCaller, operationCaller } from './resource'
 export {
   type CreateCredentialParams,
   type Credential,
@@ -67,7 +75,7 @@ export {
   type OfferStateUpdate,
   type QueryOfferStateParams,
 } from './resources/offerStates'
-export { FAILURE_KINDS, type FailureKind, isRetryable, parseRetryAfter } from './retry'
+export { FAILURE_APPLIED, FAILURE_KINDS, type FailureKind, isRetryable, parseRetryAfter } from './retry'
 export type { SparkflyPage } from './schemas'
 export { fetchTransport, type SparkflyTransport, type SparkflyTransportRequest } from './transport'
 export type { DateInput, SparkflyId } from './validation'

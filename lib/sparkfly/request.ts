@@ -1,5 +1,5 @@
 import * as z from '../validation/zod'
-import type { AuthProvider } from './auth'
+import type { AuthProvider, SparkflyAuth } from './auth'
 import {
   createSparkflyError,
   SparkflyConnectionError,
@@ -10,23 +10,26 @@ import {
 import type { SparkflyLogger } from './logger'
 import { type HttpMethod, SPARKFLY_OPERATIONS, type SparkflyOperation } from './operations'
 import {
-  allowsFreeResetRetry,
-  backoffDelay,
   classifyNetworkError,
+  FAILURE_APPLIED,
   FAILURE_KINDS,
   type FailureKind,
-  isRetryable,
   networkErrorCode,
   parseRetryAfter,
+  RetryBudget,
+  type RetryDecision,
 } from './retry'
-import type { SparkflyTransport } from './transport'
+import type { SparkflyTransport, SparkflyTransportRequest } from './transport'
 import { buildUrl, fillPath } from './validation'
 
 /** Per-call overrides of the client's settings. */
 export interface RequestOptions {
   /** Timeout of each attempt in ms (client default 5000). */
   timeoutMs?: number
-  /** Retries after the first attempt (client default 2). 0 disables retries (except one after a stale-socket reset). */
+  /**
+   * Retries after the first attempt (client default 2). 0 disables retries (except, for idempotent
+   * operations, one after a stale-socket reset).
+   */
   maxRetries?: number
   /** Time budget for the whole call, attempts and waits included (client default 10000). */
   totalTimeoutMs?: number
@@ -65,7 +68,7 @@ export interface RawResponse {
   requestId?: string
 }
 
-/** One call: which operation, its parameters, and how to read the answer. */
+/** One call: which operation, its validated parameters, and how to read the answer. */
 export interface CallSpec<T> {
   operation: SparkflyOperation
   /** Validated path parameters for the operation's template. */
@@ -87,212 +90,249 @@ export interface CallSpec<T> {
   secrets?: string[]
 }
 
-type RetryDecision = { retry: true; delayMs: number } | { retry: false }
+/** The request function bound to one client, as the resources call it. */
+export type SparkflyRequester = <T>(spec: CallSpec<T>, options?: RequestOptions) => Promise<T>
 
-const NO_RETRY: RetryDecision = { retry: false }
-const MIN_ATTEMPT_MS = 50
+/** One call in progress: its settings, fixed before the first attempt. */
+interface Call {
+  context: RequestContext
+  spec: CallSpec<unknown>
+  signal?: AbortSignal
+  method: HttpMethod
+  /** Path template, for logs (ids stay out of them). */
+  template: string
+  filledPath: string
+  bodyText?: string
+  timeoutMs: number
+  budget: RetryBudget
+  attempt: number
+}
+
+/** A failed attempt: its error, and its failure kind when the failure is retryable at all. */
+interface Failure {
+  type: 'failure'
+  error: SparkflyError
+  kind?: FailureKind
+  retryAfterMs?: number
+  fields: LogFields
+}
+
+/** How one attempt ended. */
+type Outcome = { type: 'success'; raw: RawResponse; fields: LogFields } | Failure
+
+type LogFields = Record<string, unknown>
+
 const REDACTED = '[REDACTED]'
 
 /**
  * Runs one Sparkfly operation: builds the URL and headers, sends it with a per-attempt timeout, maps
- * failures to {@link SparkflyError} subclasses, parses the answer and logs each attempt.
+ * failures to {@link SparkflyError} subclasses (each saying in `applied` whether Sparkfly could have acted),
+ * parses the answer and logs each attempt.
  *
- * When an attempt is repeated (see `retry.ts` for the table; `operations.ts` for each op's class):
+ * When an attempt is repeated (policy in `retry.ts`, each operation's class in `operations.ts`):
  * - 401 (authenticated calls): the token is refreshed once (secret re-read, re-minted) and the call is
  *   sent again; Sparkfly rejected it before acting, so this is safe for every operation. A second 401
  *   throws {@link SparkflyAuthenticationError}. This repeat does not count against `maxRetries`.
- * - 429: every operation, after `Retry-After` (seconds or HTTP date) or backoff. A throttled call was
- *   not processed. If `Retry-After` does not fit in the remaining budget the error is thrown at once.
- * - connection could not be opened: every operation (nothing was sent).
- * - connection reset before any response byte: once for every operation, even with `maxRetries: 0`
- *   (stale keep-alive socket after a Lambda freeze); further resets only for idempotent operations.
- * - 5xx, timeouts, other network errors: idempotent operations only. Unsafe operations (issue, create,
- *   redeem, void) surface them as retryable errors for the caller, which owns de-duplication.
- * Retries use capped exponential backoff with full jitter, within `maxRetries` and `totalTimeoutMs`.
+ * - 429 and a connection that could not be opened (`applied: 'no'`): every operation. After `Retry-After`
+ *   (seconds or HTTP date) or backoff; a `Retry-After` that does not fit the budget throws at once.
+ * - 5xx, timeouts, resets and other network errors (`applied: 'maybe'`): idempotent operations only, plus
+ *   one free retry of a reset even with `maxRetries: 0` (stale keep-alive socket). Unsafe operations
+ *   (issue, create, redeem, void) are never replayed on a `maybe` outcome: they surface it as a retryable
+ *   error for the caller, which owns de-duplication.
+ * A caller's abort rethrows the signal's reason unchanged (treat it as `applied: 'maybe'`, see `appliedOf`).
+ * A failure to obtain the token is thrown as is: its `operation` is `auth` and its `applied` describes the
+ * `/auth` request; the call itself was not sent.
  */
 export async function sparkflyRequest<T>(
   context: RequestContext,
   spec: CallSpec<T>,
   options: RequestOptions = {},
 ): Promise<T> {
-  const table = SPARKFLY_OPERATIONS[spec.operation]
-  const method = spec.method ?? table.method
-  const timeoutMs = options.timeoutMs ?? context.defaults.timeoutMs
-  const maxRetries = options.maxRetries ?? context.defaults.maxRetries
-  const totalTimeoutMs = Math.max(options.totalTimeoutMs ?? context.defaults.totalTimeoutMs, timeoutMs)
-  const authenticate = spec.authenticate ?? true
-  const started = Date.now()
-  const deadline = started + totalTimeoutMs
-  const filledPath = fillPath(table.path, spec.params)
-  const bodyText = spec.body === undefined ? undefined : JSON.stringify(spec.body)
-
-  const redact = (text: string): string => {
-    let out = text
-    for (const secret of [...(context.auth?.secrets() ?? []), ...(spec.secrets ?? [])]) {
-      if (secret.length >= 6) out = out.split(secret).join(REDACTED)
-    }
-    return out
-  }
-
-  let auth = authenticate && context.auth ? await context.auth.getAuth() : undefined
-  let attempt = 0
-  let retriesUsed = 0
-  let freeResetRetryUsed = false
+  const call = planCall(context, spec, options)
+  const provider = spec.authenticate === false ? undefined : context.auth
+  let auth = provider ? await provider.getAuth() : undefined
   let authRefreshed = false
-
   for (;;) {
-    attempt += 1
-    const remaining = deadline - Date.now()
-    const attemptTimeout = Math.max(1, Math.min(timeoutMs, remaining))
-    const timeoutSignal = AbortSignal.timeout(attemptTimeout)
-    const signal = options.signal ? AbortSignal.any([timeoutSignal, options.signal]) : timeoutSignal
-    const url = spec.url ?? buildUrl(auth?.baseUrl ?? context.baseUrl, filledPath, spec.query)
-    const headers: Record<string, string> = {
-      Accept: 'application/json',
-      'User-Agent': context.userAgent,
-      ...spec.headers,
+    call.attempt += 1
+    const outcome = await runAttempt(call, auth)
+    if (outcome.type === 'success') {
+      context.logger.debug('Sparkfly call succeeded', outcome.fields)
+      return spec.parse(outcome.raw, spec.operation)
     }
-    if (bodyText !== undefined) headers['Content-Type'] = 'application/json'
-    if (auth) headers['X-Auth-Token'] = auth.token
-    const logFields = { operation: spec.operation, method, path: table.path, attempt }
-    const attemptStarted = Date.now()
-
-    // 1. Send. A rejection here means no response byte arrived.
-    let response: Response
-    try {
-      response = await abortable(context.transport(url, { method, headers, body: bodyText, signal }), signal)
-    } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason
-      const kind = timeoutSignal.aborted ? FAILURE_KINDS.timeout : classifyNetworkError(error)
-      const failure = networkFailure(spec.operation, kind, error, attemptTimeout)
-      const decision = decideRetry(kind, undefined)
-      logFailure(logFields, attemptStarted, failure, kind, decision)
-      if (decision.retry) {
-        await wait(decision.delayMs)
-        continue
-      }
-      throw failure
-    }
-
-    // 2. Read the body. Sparkfly has answered, so a failure here may follow work it did.
-    let raw: RawResponse
-    try {
-      const text = await abortable(response.text(), signal)
-      raw = {
-        status: response.status,
-        headers: response.headers,
-        bodyText: redact(text),
-        requestId: response.headers.get('x-request-id') ?? undefined,
-      }
-    } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason
-      const kind = timeoutSignal.aborted ? FAILURE_KINDS.timeout : FAILURE_KINDS.networkError
-      const failure = networkFailure(spec.operation, kind, error, attemptTimeout, response.status)
-      const decision = decideRetry(kind, undefined)
-      logFailure({ ...logFields, status: response.status }, attemptStarted, failure, kind, decision)
-      if (decision.retry) {
-        await wait(decision.delayMs)
-        continue
-      }
-      throw failure
-    }
-    const durationMs = Date.now() - attemptStarted
-    const answered = { ...logFields, status: raw.status, durationMs, requestId: raw.requestId }
-
-    // 3. Success.
-    if (raw.status >= 200 && raw.status < 300) {
-      context.logger.debug('Sparkfly call succeeded', answered)
-      return spec.parse(raw, spec.operation)
-    }
-
-    // 4. Rejected token: refresh once, then send again.
-    if (raw.status === 401 && auth && context.auth && !authRefreshed) {
-      context.logger.warn('Sparkfly rejected the token; refreshing it once', answered)
+    if (outcome.error.status === 401 && provider && auth && !authRefreshed) {
+      context.logger.warn('Sparkfly rejected the token; refreshing it once', outcome.fields)
       authRefreshed = true
-      auth = await context.auth.getAuth({ forceRefresh: true, rejectedToken: auth.token })
+      auth = await provider.getAuth({ forceRefresh: true, rejectedToken: auth.token })
       continue
     }
+    const decision = outcome.kind ? call.budget.decide(outcome.kind, outcome.retryAfterMs) : undefined
+    logFailure(context.logger, outcome, decision)
+    if (!decision?.retry) throw outcome.error
+    await wait(decision.delayMs, options.signal)
+  }
+}
 
-    // 5. Other failures.
-    const retryAfterMs = parseRetryAfter(raw.headers.get('retry-after'))
-    const error = createSparkflyError({
+/** Fixes the settings of one call: method, path, body, per-attempt timeout and retry budget. */
+function planCall(context: RequestContext, spec: CallSpec<unknown>, options: RequestOptions): Call {
+  const table = SPARKFLY_OPERATIONS[spec.operation]
+  const timeoutMs = options.timeoutMs ?? context.defaults.timeoutMs
+  const totalTimeoutMs = Math.max(options.totalTimeoutMs ?? context.defaults.totalTimeoutMs, timeoutMs)
+  const budget = new RetryBudget({
+    replay: table.replay,
+    maxRetries: options.maxRetries ?? context.defaults.maxRetries,
+    deadline: Date.now() + totalTimeoutMs,
+    baseDelayMs: context.defaults.retryBaseDelayMs,
+    maxDelayMs: context.defaults.retryMaxDelayMs,
+    random: context.random,
+  })
+  return {
+    context,
+    spec,
+    signal: options.signal,
+    method: spec.method ?? table.method,
+    template: table.path,
+    filledPath: fillPath(table.path, spec.params),
+    bodyText: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+    timeoutMs,
+    budget,
+    attempt: 0,
+  }
+}
+
+/** URL and headers of one attempt (the token and base URL may change after a refresh). */
+function buildRequest(
+  call: Call,
+  auth: SparkflyAuth | undefined,
+): { url: string; headers: Record<string, string> } {
+  const { context, spec } = call
+  const url = spec.url ?? buildUrl(auth?.baseUrl ?? context.baseUrl, call.filledPath, spec.query)
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'User-Agent': context.userAgent,
+    ...spec.headers,
+  }
+  if (call.bodyText !== undefined) headers['Content-Type'] = 'application/json'
+  if (auth) headers['X-Auth-Token'] = auth.token
+  return { url, headers }
+}
+
+/**
+ * Sends one attempt and reads the answer, within the per-attempt timeout (capped by what is left of the
+ * call's budget). Transport and body-read failures become a `failure` outcome; a caller's abort throws.
+ */
+async function runAttempt(call: Call, auth: SparkflyAuth | undefined): Promise<Outcome> {
+  const fields: LogFields = {
+    operation: call.spec.operation,
+    method: call.method,
+    path: call.template,
+    attempt: call.attempt,
+  }
+  const attemptTimeout = Math.max(1, Math.min(call.timeoutMs, call.budget.remainingMs()))
+  const timeout = AbortSignal.timeout(attemptTimeout)
+  const signal = call.signal ? AbortSignal.any([timeout, call.signal]) : timeout
+  const { url, headers } = buildRequest(call, auth)
+  const started = Date.now()
+  const request: SparkflyTransportRequest = { method: call.method, headers, body: call.bodyText, signal }
+  let response: Response | undefined
+  try {
+    response = await abortable(call.context.transport(url, request), signal)
+    const raw = await readAnswer(call, response, signal)
+    const answered = {
+      ...fields,
       status: raw.status,
-      operation: spec.operation,
-      body: parseBody(raw.bodyText),
+      durationMs: Date.now() - started,
       requestId: raw.requestId,
-      retryAfterMs,
-    })
-    const kind =
-      raw.status === 429
-        ? FAILURE_KINDS.rateLimited
-        : raw.status >= 500 || raw.status === 408
+    }
+    if (raw.status >= 200 && raw.status < 300) return { type: 'success', raw, fields: answered }
+    return answerFailure(call, raw, answered)
+  } catch (error) {
+    if (call.signal?.aborted) throw call.signal.reason
+    const status = response?.status
+    const kind = networkFailureKind(error, timeout.aborted, status)
+    const failure = networkFailure(call.spec.operation, kind, error, attemptTimeout, status)
+    return {
+      type: 'failure',
+      error: failure,
+      kind,
+      fields: { ...fields, status, durationMs: Date.now() - started },
+    }
+  }
+}
+
+/** Reads the body (redacted) and the request id. Sparkfly has answered: a failure here may follow work it did. */
+async function readAnswer(call: Call, response: Response, signal: AbortSignal): Promise<RawResponse> {
+  const text = await abortable(response.text(), signal)
+  return {
+    status: response.status,
+    headers: response.headers,
+    bodyText: redact(text, call),
+    requestId: response.headers.get('x-request-id') ?? undefined,
+  }
+}
+
+/** Maps a non-2xx answer to its error, and to a failure kind when it is retryable at all. */
+function answerFailure(call: Call, raw: RawResponse, fields: LogFields): Failure {
+  const retryAfterMs = parseRetryAfter(raw.headers.get('retry-after'))
+  const error = createSparkflyError({
+    status: raw.status,
+    operation: call.spec.operation,
+    body: parseBody(raw.bodyText),
+    requestId: raw.requestId,
+    retryAfterMs,
+  })
+  const kind =
+    raw.status === 429
+      ? FAILURE_KINDS.rateLimited
+      : raw.status === 408
+        ? FAILURE_KINDS.timeout
+        : raw.status >= 500
           ? FAILURE_KINDS.serverError
           : undefined
-    const decision = kind ? decideRetry(kind, retryAfterMs) : NO_RETRY
-    context.logger.warn('Sparkfly call failed', {
-      ...answered,
-      error: error.name,
-      retrying: decision.retry,
-      ...(decision.retry ? { delayMs: decision.delayMs, reason: kind } : {}),
-    })
-    if (decision.retry) {
-      await wait(decision.delayMs)
-      continue
+  return { type: 'failure', error, kind, retryAfterMs, fields }
+}
+
+/** Failure kind of a transport or body-read error: a reset after the answer started is a plain network error. */
+function networkFailureKind(error: unknown, timedOut: boolean, status: number | undefined): FailureKind {
+  if (timedOut) return FAILURE_KINDS.timeout
+  return status === undefined ? classifyNetworkError(error) : FAILURE_KINDS.networkError
+}
+
+function logFailure(logger: SparkflyLogger, failure: Failure, decision: RetryDecision | undefined): void {
+  const { error, kind, fields } = failure
+  logger.warn('Sparkfly call failed', {
+    ...fields,
+    error: error.name,
+    applied: error.applied,
+    reason: kind,
+    code: error instanceof SparkflyConnectionError ? error.code : undefined,
+    retrying: decision?.retry ?? false,
+    ...(decision?.retry ? { delayMs: decision.delayMs } : {}),
+  })
+}
+
+/** Scrubs the auth provider's secrets and the call's own from text that may be logged or thrown. */
+function redact(text: string, call: Call): string {
+  let out = text
+  for (const secret of [...(call.context.auth?.secrets() ?? []), ...(call.spec.secrets ?? [])]) {
+    if (secret.length >= 6) out = out.split(secret).join(REDACTED)
+  }
+  return out
+}
+
+/** Waits `ms` before the next attempt; a caller's abort rejects with its reason. */
+function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
     }
-    throw error
-  }
-
-  function decideRetry(kind: FailureKind, retryAfterMs: number | undefined): RetryDecision {
-    const free = allowsFreeResetRetry(kind, freeResetRetryUsed)
-    const normal = retriesUsed < maxRetries && isRetryable(kind, table.replay)
-    if (!free && !normal) return NO_RETRY
-    const delayMs =
-      retryAfterMs ??
-      (free
-        ? 0
-        : backoffDelay(retriesUsed, {
-            baseDelayMs: context.defaults.retryBaseDelayMs,
-            maxDelayMs: context.defaults.retryMaxDelayMs,
-            random: context.random,
-          }))
-    if (Date.now() + delayMs + MIN_ATTEMPT_MS > deadline) return NO_RETRY
-    if (free) freeResetRetryUsed = true
-    else retriesUsed += 1
-    return { retry: true, delayMs }
-  }
-
-  function logFailure(
-    fields: Record<string, unknown>,
-    attemptStarted: number,
-    failure: SparkflyError,
-    kind: FailureKind,
-    decision: RetryDecision,
-  ): void {
-    context.logger.warn('Sparkfly call failed', {
-      ...fields,
-      durationMs: Date.now() - attemptStarted,
-      error: failure.name,
-      reason: kind,
-      code: failure instanceof SparkflyConnectionError ? failure.code : undefined,
-      retrying: decision.retry,
-      ...(decision.retry ? { delayMs: decision.delayMs } : {}),
-    })
-  }
-
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        options.signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }, ms)
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(options.signal?.reason)
-      }
-      options.signal?.addEventListener('abort', onAbort, { once: true })
-    })
-  }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts (whatever the transport does). */
@@ -314,6 +354,10 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   })
 }
 
+/**
+ * The error of an attempt that got no complete answer: a timeout, or a connection error whose `applied`
+ * follows the failure kind (`no` only when the connection could not be opened).
+ */
 function networkFailure(
   operation: SparkflyOperation,
   kind: FailureKind,
@@ -332,7 +376,7 @@ function networkFailure(
   const phase = status === undefined ? 'before a response' : 'while reading the response'
   return new SparkflyConnectionError(
     `Sparkfly ${operation}: connection failed ${phase}${code ? ` (${code})` : ''}`,
-    { operation, status, code, cause: error },
+    { operation, status, code, cause: error, applied: FAILURE_APPLIED[kind] },
   )
 }
 
@@ -352,19 +396,13 @@ function parseBody(text: string): unknown {
  */
 export function jsonBody<T>(schema: z.core.$ZodType<T>): CallSpec<T>['parse'] {
   return (response, operation) => {
+    const details = { operation, status: response.status, requestId: response.requestId }
     let json: unknown
     try {
       json = JSON.parse(response.bodyText)
     } catch {
-      throw new SparkflyContractError(
-        `Sparkfly ${operation} answered ${response.status} with a body that is not JSON`,
-        {
-          operation,
-          status: response.status,
-          requestId: response.requestId,
-          path: '(body)',
-        },
-      )
+      const message = `Sparkfly ${operation} answered ${response.status} with a body that is not JSON`
+      throw new SparkflyContractError(message, { ...details, path: '(body)' })
     }
     const result = z.safeParse(schema, json)
     if (result.success) return result.data
@@ -372,13 +410,13 @@ export function jsonBody<T>(schema: z.core.$ZodType<T>): CallSpec<T>['parse'] {
     const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'
     throw new SparkflyContractError(
       `Sparkfly ${operation} response did not match the expected schema at "${path}": ${issue?.message ?? 'invalid'}`,
-      { operation, status: response.status, requestId: response.requestId, path },
+      { ...details, path },
     )
   }
 }
 
 /** Parser for answers whose body is ignored (void endpoints answer 200 with an empty body). */
-export const noBody: CallSpec<void>['parse'] = () => undefined
+export const noBody: CallSpec<undefined>['parse'] = () => undefined
 
 /** Reads the token that `/auth` returns in the `X-Auth-Token` header of its 204. */
 export const authTokenHeader: CallSpec<string>['parse'] = (response, operation) => {
@@ -396,6 +434,3 @@ export const authTokenHeader: CallSpec<string>['parse'] = (response, operation) 
   }
   return token
 }
-
-/** The request function bound to one client, as the resources call it. */
-export type SparkflyRequester = <T>(spec: CallSpec<T>, options?: RequestOptions) => Promise<T>

@@ -1,3 +1,4 @@
+import { SPARKFLY_APPLIED, type SparkflyApplied } from './errors'
 import type { ReplayClass } from './operations'
 
 /** Why an attempt failed, as far as retrying is concerned. */
@@ -20,32 +21,50 @@ export const FAILURE_KINDS = {
 export type FailureKind = (typeof FAILURE_KINDS)[keyof typeof FAILURE_KINDS]
 
 /**
- * Whether a failure of this kind may be retried for an operation of this replay class, given
- * retries are still available. This is the whole replay policy:
- *
- * | failure            | idempotent ops | unsafe ops (issue, create, redeem, void)         |
- * | ------------------ | -------------- | ------------------------------------------------ |
- * | 429                | yes            | yes: Sparkfly rejected it before doing anything  |
- * | 5xx (503 included) | yes            | no: Sparkfly may have acted before failing       |
- * | connect failed     | yes            | yes: no byte of the request left this process    |
- * | reset, no response | yes            | once per call (see {@link allowsFreeResetRetry}) |
- * | other network      | yes            | no                                               |
- * | timeout            | yes            | no: the request may be running at Sparkfly       |
+ * Could an attempt that failed this way have taken effect at Sparkfly? Only a 429 (refused before any work)
+ * and a connection that could not be opened (nothing was sent) are `no`; a reset or socket error may come
+ * after the request was written, so it is `maybe`, like a 5xx or a timeout.
  */
-export function isRetryable(kind: FailureKind, replay: ReplayClass): boolean {
-  if (replay === 'idempotent') return true
-  return kind === FAILURE_KINDS.rateLimited || kind === FAILURE_KINDS.connectFailed
+export const FAILURE_APPLIED: Readonly<Record<FailureKind, SparkflyApplied>> = {
+  [FAILURE_KINDS.rateLimited]: SPARKFLY_APPLIED.no,
+  [FAILURE_KINDS.connectFailed]: SPARKFLY_APPLIED.no,
+  [FAILURE_KINDS.serverError]: SPARKFLY_APPLIED.maybe,
+  [FAILURE_KINDS.connectionReset]: SPARKFLY_APPLIED.maybe,
+  [FAILURE_KINDS.networkError]: SPARKFLY_APPLIED.maybe,
+  [FAILURE_KINDS.timeout]: SPARKFLY_APPLIED.maybe,
 }
 
 /**
- * A connection reset before any response byte is retried once per call even when `maxRetries` is 0
- * and even for unsafe operations: in a thawed Lambda the pooled keep-alive socket is often already
- * closed by the server, and the request dies on it without being processed. The residual risk
- * (Sparkfly read the whole request, acted, then the connection died before it answered) is accepted
- * for one retry only; callers that issue offers reconcile through `external_ref_id`.
+ * Whether a failure of this kind may be retried for an operation of this replay class, given
+ * retries are still available. This is the whole replay policy: idempotent operations retry every
+ * transient failure; unsafe ones only those Sparkfly provably did not act on ({@link FAILURE_APPLIED} `no`).
+ *
+ * | failure            | idempotent ops | unsafe ops (issue, create, redeem, void)           |
+ * | ------------------ | -------------- | -------------------------------------------------- |
+ * | 429                | yes            | yes: Sparkfly rejected it before doing anything    |
+ * | 5xx (503 included) | yes            | no: Sparkfly may have acted before failing         |
+ * | connect failed     | yes            | yes: no byte of the request left this process      |
+ * | reset / socket     | yes (+1 free)  | no: the request may have been written and acted on |
+ * | other network      | yes            | no                                                 |
+ * | timeout            | yes            | no: the request may be running at Sparkfly         |
  */
-export function allowsFreeResetRetry(kind: FailureKind, freeResetRetryUsed: boolean): boolean {
-  return kind === FAILURE_KINDS.connectionReset && !freeResetRetryUsed
+export function isRetryable(kind: FailureKind, replay: ReplayClass): boolean {
+  return replay === 'idempotent' || FAILURE_APPLIED[kind] === SPARKFLY_APPLIED.no
+}
+
+/**
+ * A connection reset before any response byte is retried once per call for idempotent operations even
+ * when `maxRetries` is 0: in a thawed Lambda the pooled keep-alive socket is often already closed by the
+ * server. Unsafe operations never get it: Sparkfly may have read the whole request and acted before the
+ * connection died, so the error (`applied: 'maybe'`) goes to the caller, who reconciles through
+ * `external_ref_id`.
+ */
+export function allowsFreeResetRetry(
+  kind: FailureKind,
+  replay: ReplayClass,
+  freeResetRetryUsed: boolean,
+): boolean {
+  return replay === 'idempotent' && kind === FAILURE_KINDS.connectionReset && !freeResetRetryUsed
 }
 
 const CONNECT_FAILED_CODES = new Set([
@@ -110,6 +129,51 @@ export function parseRetryAfter(
   const date = Date.parse(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)
+}
+
+/** A retry decision: wait `delayMs`, then send again; or give up and throw. */
+export type RetryDecision = { retry: true; delayMs: number } | { retry: false }
+
+/** What {@link RetryBudget} needs to know about one call. */
+export interface RetryPolicy extends BackoffOptions {
+  replay: ReplayClass
+  /** Retries after the first attempt (the free reset retry does not count). */
+  maxRetries: number
+  /** Epoch ms after which no attempt starts. */
+  deadline: number
+}
+
+const NO_RETRY: RetryDecision = { retry: false }
+/** An attempt needs at least this much of the budget to be worth starting. */
+const MIN_ATTEMPT_MS = 50
+
+/**
+ * The retry state of one call: decides after each failed attempt whether to send again and after how
+ * long (`Retry-After` when Sparkfly sent one, else capped exponential backoff with full jitter), within
+ * `maxRetries` and the call's deadline.
+ */
+export class RetryBudget {
+  private retriesUsed = 0
+  private freeResetRetryUsed = false
+
+  constructor(private readonly policy: RetryPolicy) {}
+
+  /** Milliseconds left before the call's deadline. */
+  remainingMs(now: number = Date.now()): number {
+    return this.policy.deadline - now
+  }
+
+  /** Decides (and books) the retry after a failure of `kind`. */
+  decide(kind: FailureKind, retryAfterMs?: number, now: number = Date.now()): RetryDecision {
+    const free = allowsFreeResetRetry(kind, this.policy.replay, this.freeResetRetryUsed)
+    const normal = this.retriesUsed < this.policy.maxRetries && isRetryable(kind, this.policy.replay)
+    if (!free && !normal) return NO_RETRY
+    const delayMs = retryAfterMs ?? (free ? 0 : backoffDelay(this.retriesUsed, this.policy))
+    if (now + delayMs + MIN_ATTEMPT_MS > this.policy.deadline) return NO_RETRY
+    if (free) this.freeResetRetryUsed = true
+    else this.retriesUsed += 1
+    return { retry: true, delayMs }
+  }
 }
 
 /** Backoff parameters. */

@@ -1,31 +1,15 @@
+import * as z from '../validation/zod'
 import { SparkflyInvalidArgumentError } from './errors'
 
 /** An integer Sparkfly id: a positive safe integer, or a string of digits. */
 export type SparkflyId = number | string
 
+/** A request timestamp: an ISO-8601 string or a `Date`. */
+export type DateInput = string | Date
+
 const DIGITS = /^[0-9]+$/
-
-/**
- * Validates an integer id (credential, member, offer, offer state, store) and returns it as a decimal
- * string. Rejects empty values, signs, decimals, `../` and anything that is not digits, and zero.
- *
- * @throws {SparkflyInvalidArgumentError} before any request is sent.
- */
-export function integerId(name: string, value: unknown): string {
-  if (typeof value === 'number') {
-    if (Number.isSafeInteger(value) && value > 0) return String(value)
-    throw new SparkflyInvalidArgumentError(name, `${name} must be a positive integer`)
-  }
-  if (typeof value === 'string' && DIGITS.test(value) && value.length <= 19 && /[1-9]/.test(value)) {
-    return value.replace(/^0+(?=\d)/, '')
-  }
-  throw new SparkflyInvalidArgumentError(name, `${name} must be a positive integer (digits only)`)
-}
-
-/** Validates an optional integer id (query filters): `undefined` stays `undefined`. */
-export function optionalIntegerId(name: string, value: unknown): string | undefined {
-  return value === undefined || value === null ? undefined : integerId(name, value)
-}
+const MAX_TEXT = 512
+const MAX_PAGE = 10_000
 
 function hasControlCharacter(text: string): boolean {
   for (let index = 0; index < text.length; index++) {
@@ -35,51 +19,98 @@ function hasControlCharacter(text: string): boolean {
   return false
 }
 
-/**
- * Validates a free-text reference (member identifier, osid token, credential identifier, external ref id,
- * channel id): a non-empty string (or a number) without control characters, at most 512 characters.
- */
-export function textArgument(name: string, value: unknown): string {
+/** A positive integer id as a decimal string without leading zeros, or `undefined` when invalid. */
+function normalizeId(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? String(value) : undefined
+  if (typeof value === 'string' && DIGITS.test(value) && value.length <= 19 && /[1-9]/.test(value)) {
+    return value.replace(/^0+(?=\d)/, '')
+  }
+  return undefined
+}
+
+/** Non-empty text (or a finite number) of at most 512 characters without control characters. */
+function normalizeText(value: unknown): string | undefined {
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value
-  if (
+  const ok =
     typeof text === 'string' &&
     text.trim().length > 0 &&
-    text.length <= 512 &&
+    text.length <= MAX_TEXT &&
     !hasControlCharacter(text)
-  ) {
-    return text
-  }
-  throw new SparkflyInvalidArgumentError(name, `${name} must be a non-empty string`)
+  return ok ? text : undefined
 }
 
-/** Validates an optional free-text reference. */
-export function optionalTextArgument(name: string, value: unknown): string | undefined {
-  return value === undefined || value === null ? undefined : textArgument(name, value)
+/** An ISO-8601 string as given, a valid `Date` as ISO-8601. */
+function normalizeDate(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString()
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : undefined
 }
 
-/** A request timestamp: an ISO-8601 string or a `Date`. */
-export type DateInput = string | Date
+const normalizeBoolean = (value: unknown) => (typeof value === 'boolean' ? value : undefined)
 
-/** Validates an optional timestamp and returns it as a string (`Date` -> ISO-8601). */
-export function optionalDate(name: string, value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString()
-  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return value
-  throw new SparkflyInvalidArgumentError(name, `${name} must be an ISO-8601 date-time or a valid Date`)
+const normalizePage = (value: unknown) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= MAX_PAGE
+    ? value
+    : undefined
+
+/**
+ * A zod schema for one caller argument typed `In`: `normalize` returns the wire value, or `undefined` for an
+ * invalid one, which becomes an issue reading `message` (the request layer turns the first issue into a
+ * {@link SparkflyInvalidArgumentError} naming the argument).
+ */
+function argument<In, Out>(normalize: (value: unknown) => Out | undefined, message: string) {
+  return z.pipe(
+    z.custom<In>(),
+    z.transform((value: In, context) => {
+      const out = normalize(value)
+      if (out !== undefined) return out
+      context.issues.push({ code: 'custom', message, input: value })
+      return z.NEVER
+    }),
+  )
 }
 
-/** Validates an optional boolean. */
-export function optionalBooleanArgument(name: string, value: unknown): boolean | undefined {
-  if (value === undefined || value === null) return undefined
-  if (typeof value === 'boolean') return value
-  throw new SparkflyInvalidArgumentError(name, `${name} must be a boolean`)
+/** Makes an argument optional: `undefined` and `null` both mean "not given" and become `undefined`. */
+export function optional<S extends z.core.$ZodType>(schema: S) {
+  return z.pipe(
+    z.nullish(schema),
+    z.transform((value: z.output<S> | null | undefined) => value ?? undefined),
+  )
 }
 
-/** Validates an optional positive page number / page size. */
-export function optionalPositiveInteger(name: string, value: unknown, max = 10_000): number | undefined {
-  if (value === undefined || value === null) return undefined
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= max) return value
-  throw new SparkflyInvalidArgumentError(name, `${name} must be an integer between 1 and ${max}`)
+/**
+ * Argument schemas (built on demand by the operation table, never at module load). Each rejects what the old
+ * hand-written validators rejected: empty values, signs, decimals, zero, `../` and anything not digits for
+ * ids; control characters and more than 512 characters for text.
+ */
+export const args = {
+  /** Integer id (credential, member, offer, offer state, store) as a decimal string, for paths and queries. */
+  id: () => argument<SparkflyId, string>(normalizeId, 'must be a positive integer (digits only)'),
+  /** Integer id as a JSON number, for bodies. */
+  idNumber: () =>
+    argument<SparkflyId, number>((value) => {
+      const id = normalizeId(value)
+      return id === undefined ? undefined : Number(id)
+    }, 'must be a positive integer (digits only)'),
+  /** Free-text reference (member identifier, osid, credential identifier, external ref id, channel id). */
+  text: () => argument<string | number, string>(normalizeText, 'must be a non-empty string'),
+  /** Timestamp: ISO-8601 string or `Date`, sent as ISO-8601. */
+  date: () => argument<DateInput, string>(normalizeDate, 'must be an ISO-8601 date-time or a valid Date'),
+  /** Boolean flag. */
+  boolean: () => argument<boolean, boolean>(normalizeBoolean, 'must be a boolean'),
+  /** Page number or page size. */
+  page: () => argument<number, number>(normalizePage, `must be an integer between 1 and ${MAX_PAGE}`),
+}
+
+/**
+ * Parses caller arguments with `schema`. The first problem throws {@link SparkflyInvalidArgumentError} naming
+ * the argument (its dotted path, or `section` for the whole value), before any request is sent.
+ */
+export function parseArguments<T>(schema: z.core.$ZodType<T>, value: unknown, section: string): T {
+  const result = z.safeParse(schema, value)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  const name = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : section
+  throw new SparkflyInvalidArgumentError(name, `${name}: ${issue?.message ?? 'invalid'}`)
 }
 
 /**

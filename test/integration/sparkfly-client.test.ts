@@ -8,6 +8,7 @@ import {
   type SparkflyClient,
   type SparkflyClientConfig,
   SparkflyConflictError,
+  SparkflyConnectionError,
   type SparkflyLogger,
   SparkflyNotFoundError,
   SparkflyServerError,
@@ -318,18 +319,30 @@ describe('Sparkfly client against the sandbox: auth, retries and faults', () => 
     expect(sandbox.admin.counters()['offerStates.list']).toBe(2)
   })
 
-  it('replays an issue once when the connection is dropped before any answer', async () => {
+  it('does not replay an issue whose connection was dropped, and says it may have been applied', async () => {
     const client = newClient({ maxRetries: 0 })
     const { campaigns, members } = sandbox.fixtures
     await client.offerStates.list(members[0]!.id)
     sandbox.admin.resetCounters()
     sandbox.admin.setFaults({ failNext: { status: 'drop', count: 1, operation: 'offerStates.issue' } })
     const before = sandbox.admin.offerStates().length
-    await expect(
-      client.offerStates.issue({ campaign_id: campaigns.active.xid, member_id: members[0]!.id }),
-    ).resolves.toMatchObject({ member_id: members[0]!.id })
-    expect(sandbox.admin.counters()['offerStates.issue']).toBe(2)
-    expect(sandbox.admin.offerStates().length).toBe(before + 1)
+    const error = await client.offerStates
+      .issue({ campaign_id: campaigns.active.xid, member_id: members[0]!.id })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SparkflyConnectionError)
+    expect(error).toMatchObject({ applied: 'maybe', retryable: true })
+    expect(sandbox.admin.counters()['offerStates.issue']).toBe(1)
+    expect(sandbox.admin.offerStates().length).toBe(before)
+  })
+
+  it('replays a read once when the connection is dropped, even with maxRetries 0', async () => {
+    const client = newClient({ maxRetries: 0 })
+    const member = sandbox.fixtures.members[0]!
+    await client.offerStates.list(member.id)
+    sandbox.admin.resetCounters()
+    sandbox.admin.setFaults({ failNext: { status: 'drop', count: 1, operation: 'offerStates.list' } })
+    await expect(client.offerStates.list(member.id)).resolves.toBeDefined()
+    expect(sandbox.admin.counters()['offerStates.list']).toBe(2)
   })
 
   it('times out a hung issue without replaying it', async () => {
@@ -340,7 +353,7 @@ describe('Sparkfly client against the sandbox: auth, retries and faults', () => 
     sandbox.admin.setFaults({ failNext: { status: 'hang', count: 1, operation: 'offerStates.issue' } })
     await expect(
       client.offerStates.issue({ campaign_id: campaigns.active.xid, member_id: members[0]!.id }),
-    ).rejects.toMatchObject({ name: 'SparkflyTimeoutError', retryable: true })
+    ).rejects.toMatchObject({ name: 'SparkflyTimeoutError', retryable: true, applied: 'maybe' })
     expect(sandbox.admin.counters()['offerStates.issue']).toBe(1)
   })
 

@@ -367,16 +367,41 @@ describe('real sockets', () => {
     return { wrapped, urls }
   }
 
-  it('replays an issue once when the socket is closed before any response byte', async () => {
+  function socketClosingServer() {
     let seen = 0
-    const baseUrl = await listen((req, res) => {
+    const handler: Parameters<typeof createServer>[1] = (req, res) => {
       seen += 1
       if (seen === 1) {
         req.socket.destroy()
         return
       }
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(bodies.issued()))
+      const body = req.url?.endsWith('/issue') ? bodies.issued() : bodies.offerState()
+      res.writeHead(req.url?.endsWith('/issue') ? 201 : 200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(body))
+    }
+    return { handler, seen: () => seen }
+  }
+
+  it('does not replay an issue whose socket closed after the request was written (applied: maybe)', async () => {
+    const server = socketClosingServer()
+    const baseUrl = await listen(server.handler)
+    const { wrapped, urls } = counting(fetchTransport)
+    const client = createSparkflyClientWithTokenProvider({
+      baseUrl,
+      tokenProvider: () => 'tok_socket',
+      transport: wrapped,
+      logger: memoryLogger().logger,
     })
+    const error = await client.offerStates.issue({ campaign_id: 'x', member_id: 1 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SparkflyConnectionError)
+    expect(error).toMatchObject({ applied: 'maybe', retryable: true, operation: 'offerStates.issue' })
+    expect(urls).toHaveLength(1)
+    expect(server.seen()).toBe(1)
+  })
+
+  it('replays a read once when the socket is closed before any response byte, even with maxRetries 0', async () => {
+    const server = socketClosingServer()
+    const baseUrl = await listen(server.handler)
     const { wrapped, urls } = counting(fetchTransport)
     const client = createSparkflyClientWithTokenProvider({
       baseUrl,
@@ -385,11 +410,9 @@ describe('real sockets', () => {
       maxRetries: 0,
       logger: memoryLogger().logger,
     })
-    await expect(client.offerStates.issue({ campaign_id: 'x', member_id: 1 })).resolves.toMatchObject({
-      id: 10000,
-    })
+    await expect(client.offerStates.get(2, 7)).resolves.toMatchObject({ offer_state_id: 7 })
     expect(urls).toHaveLength(2)
-    expect(seen).toBe(2)
+    expect(server.seen()).toBe(2)
   })
 
   it('reports a refused connection as a connection error after the allowed retries', async () => {
@@ -407,7 +430,8 @@ describe('real sockets', () => {
     })
     const error = await client.offerStates.void(1, 2).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SparkflyConnectionError)
-    expect(error).toMatchObject({ code: 'ECONNREFUSED', retryable: true })
+    // Nothing was sent, so even this unsafe void was retried, and the error says Sparkfly did not act.
+    expect(error).toMatchObject({ code: 'ECONNREFUSED', retryable: true, applied: 'no' })
     expect(urls).toHaveLength(2)
   })
 })

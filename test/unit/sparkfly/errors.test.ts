@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import {
+  appliedOf,
   createSparkflyError,
   SparkflyAuthenticationError,
   SparkflyConflictError,
+  SparkflyConnectionError,
+  SparkflyContractError,
   SparkflyError,
+  SparkflyInvalidArgumentError,
   SparkflyNotFoundError,
   SparkflyRateLimitError,
   SparkflyServerError,
@@ -98,5 +102,54 @@ describe('createSparkflyError', () => {
     expect(error.message).toBe(
       'Sparkfly offerStates.get failed with HTTP 404: OfferState not found - not found',
     )
+  })
+})
+
+describe('applied', () => {
+  it.each([
+    [400, 'no'],
+    [401, 'no'],
+    [403, 'no'],
+    [404, 'no'],
+    [409, 'no'],
+    [418, 'no'],
+    [422, 'no'],
+    [429, 'no'],
+    [408, 'maybe'],
+    [500, 'maybe'],
+    [502, 'maybe'],
+    [503, 'maybe'],
+    [504, 'maybe'],
+  ] as const)('says whether Sparkfly could have acted on a %i: %s', (status, applied) => {
+    const error = createSparkflyError({ status, operation: 'offerStates.issue', body: { error: 'x' } })
+    expect(error.applied).toBe(applied)
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ applied })
+  })
+
+  it('says no for a 422 conflict and a locked rejection, which are retryable but were refused', () => {
+    const voided = createSparkflyError({ status: 422, body: { error: 'Offer State already voided' } })
+    const locked = createSparkflyError({ status: 422, body: { error: 'Credential is locked' } })
+    expect(voided).toMatchObject({ conflict: 'already_voided', applied: 'no' })
+    expect(locked).toMatchObject({ rejection: 'locked', retryable: true, applied: 'no' })
+  })
+
+  it('says no for an argument rejected before sending and a secret that could not be read', () => {
+    expect(new SparkflyInvalidArgumentError('id', 'id: bad').applied).toBe('no')
+    expect(new SparkflyAuthenticationError('secret unreadable', { retryable: true }).applied).toBe('no')
+  })
+
+  it('says maybe for a timeout, a 2xx that broke the contract, and a connection error unless told no', () => {
+    expect(new SparkflyTimeoutError('slow').applied).toBe('maybe')
+    expect(new SparkflyContractError('bad body', { status: 201, path: 'offer_state.id' }).applied).toBe(
+      'maybe',
+    )
+    expect(new SparkflyConnectionError('reset', { code: 'ECONNRESET' }).applied).toBe('maybe')
+    expect(new SparkflyConnectionError('refused', { code: 'ECONNREFUSED', applied: 'no' }).applied).toBe('no')
+  })
+
+  it('appliedOf reads a SparkflyError and treats anything else (an abort reason) as maybe', () => {
+    expect(appliedOf(createSparkflyError({ status: 404 }))).toBe('no')
+    expect(appliedOf(createSparkflyError({ status: 503 }))).toBe('maybe')
+    expect(appliedOf(new DOMException('The operation was aborted', 'AbortError'))).toBe('maybe')
   })
 })

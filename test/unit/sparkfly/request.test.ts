@@ -111,7 +111,7 @@ describe('retry decisions', () => {
       const { client, requests } = clientWith((r, i) => (i === 0 ? json(500, { error: 'boom' }) : ok(r)))
       const error = await call(client).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(SparkflyServerError)
-      expect(error).toMatchObject({ retryable: true, status: 500 })
+      expect(error).toMatchObject({ retryable: true, status: 500, applied: 'maybe' })
       expect(requests).toHaveLength(1)
     })
 
@@ -123,7 +123,9 @@ describe('retry decisions', () => {
 
     it('does not replay a timeout', async () => {
       const { client, requests } = clientWith((r, i) => (i === 0 ? 'hang' : ok(r)), { timeoutMs: 30 })
-      await expect(call(client)).rejects.toBeInstanceOf(SparkflyTimeoutError)
+      const error = await call(client).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(SparkflyTimeoutError)
+      expect(error).toMatchObject({ applied: 'maybe' })
       expect(requests).toHaveLength(1)
     })
 
@@ -141,20 +143,23 @@ describe('retry decisions', () => {
       expect(requests).toHaveLength(2)
     })
 
-    it('replays a reset before any response once, even with maxRetries 0', async () => {
+    it.each(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'])(
+      'does not replay a %s (the request may have reached Sparkfly)',
+      async (code) => {
+        const { client, requests } = clientWith((r, i) => (i === 0 ? networkError(code) : ok(r)))
+        const error = await call(client).catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(SparkflyConnectionError)
+        expect(error).toMatchObject({ code, retryable: true, applied: 'maybe' })
+        expect(requests).toHaveLength(1)
+      },
+    )
+
+    it('does not replay a reset with maxRetries 0 either', async () => {
       const { client, requests } = clientWith((r, i) => (i === 0 ? networkError('ECONNRESET') : ok(r)), {
         maxRetries: 0,
       })
-      await expect(call(client)).resolves.not.toBeInstanceOf(Error)
-      expect(requests).toHaveLength(2)
-    })
-
-    it('does not replay a second reset', async () => {
-      const { client, requests } = clientWith(() => networkError('UND_ERR_SOCKET'))
-      const error = await call(client).catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(SparkflyConnectionError)
-      expect(error).toMatchObject({ code: 'UND_ERR_SOCKET', retryable: true })
-      expect(requests).toHaveLength(2)
+      await expect(call(client)).rejects.toMatchObject({ name: 'SparkflyConnectionError', applied: 'maybe' })
+      expect(requests).toHaveLength(1)
     })
   })
 
@@ -187,6 +192,23 @@ describe('retry decisions', () => {
       maxRetries: 0,
     })
     await expect(client.offerStates.get(1, 2)).resolves.toMatchObject({ offer_state_id: 7 })
+    expect(requests).toHaveLength(2)
+  })
+
+  it('gives an idempotent call its free reset retry only once', async () => {
+    const { client, requests } = clientWith(() => networkError('UND_ERR_SOCKET'), { maxRetries: 0 })
+    await expect(client.credentials.get(1)).rejects.toMatchObject({
+      code: 'UND_ERR_SOCKET',
+      applied: 'maybe',
+    })
+    expect(requests).toHaveLength(2)
+  })
+
+  it('says Sparkfly did not act when a 429 outlasts the retries', async () => {
+    const { client, requests } = clientWith(() => json(429, {}, { 'retry-after': '0' }), { maxRetries: 1 })
+    const error = await client.offerStates.issue({ campaign_id: 'x', member_id: 1 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SparkflyRateLimitError)
+    expect(error).toMatchObject({ applied: 'no', retryable: true })
     expect(requests).toHaveLength(2)
   })
 

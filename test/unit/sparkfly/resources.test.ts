@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   createSparkflyClientWithTokenProvider,
+  SPARKFLY_OPERATIONS,
   type SparkflyClient,
   SparkflyInvalidArgumentError,
   SparkflyValidationError,
@@ -214,6 +215,17 @@ describe('Sparkfly resources: request building', () => {
     expect(new Set(cases.map((c) => c.name)).size).toBe(19)
   })
 
+  it('declares exactly these 19 operations plus /auth in the operation table', () => {
+    expect(Object.keys(SPARKFLY_OPERATIONS).sort()).toEqual(['auth', ...cases.map((c) => c.name)].sort())
+  })
+
+  it.each(cases)('$name matches its declaration (method and path template)', ({ name, method, path }) => {
+    const declared = SPARKFLY_OPERATIONS[name as keyof typeof SPARKFLY_OPERATIONS]
+    expect(declared.method).toBe(method)
+    const pattern = new RegExp(`^/v1\\.0${declared.path.replace(/\{[a-z_]+\}/g, '[^/]+')}$`)
+    expect(path).toMatch(pattern)
+  })
+
   it.each(cases)('$name sends $method $path', async ({ call, method, path, query, body }) => {
     const { client, requests } = setup()
     await call(client)
@@ -304,7 +316,34 @@ describe('Sparkfly resources: id validation', () => {
     const { client } = setup()
     const error = await client.offerStates.get(1, '../../credentials').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SparkflyValidationError)
-    expect(error).toMatchObject({ name: 'SparkflyInvalidArgumentError', argument: 'id' })
+    expect(error).toMatchObject({ name: 'SparkflyInvalidArgumentError', argument: 'id', applied: 'no' })
+  })
+
+  it('names nested and body arguments by their wire path', async () => {
+    const { client, requests } = setup()
+    await expect(client.credentials.update(1, { offer_ids: [1, 'x'] })).rejects.toMatchObject({
+      argument: 'offer_ids.1',
+    })
+    await expect(
+      client.offerStates.createFromQuery({ offer_state: { activates_at: 'tomorrow' } }),
+    ).rejects.toMatchObject({ argument: 'activates_at' })
+    await expect(client.offerStates.update(1, 2, { expires_at: new Date(Number.NaN) })).rejects.toMatchObject(
+      {
+        argument: 'expires_at',
+      },
+    )
+    await expect(client.credentials.eligibility(1, 0)).rejects.toMatchObject({ argument: 'offer_id' })
+    expect(requests).toHaveLength(0)
+  })
+
+  it('sends null to clear a date in an update, and drops unset optional fields', async () => {
+    const { client, requests } = setup()
+    await client.offerStates.update(2, 7, { expires_at: null, offer_name: 'x', custom: { a: 1 } })
+    expect(requests[0]?.body).toEqual({
+      offer_state: { expires_at: null, offer_name: 'x', custom: { a: 1 } },
+    })
+    await client.offerStates.issueForMember(2, { offer_id: null as never })
+    expect(Object.fromEntries(requests[1]?.url.searchParams ?? [])).toEqual({})
   })
 
   it('rejects missing references without any request', async () => {
@@ -314,7 +353,7 @@ describe('Sparkfly resources: id validation', () => {
       /member_id or member_identifier/,
     )
     await expect(client.offerStates.issue({ campaign_id: '', member_id: 1 })).rejects.toThrow(/campaign_id/)
-    await expect(client.offerStates.voidByMemberIdentifier(1, '')).rejects.toThrow(/memberIdentifier/)
+    await expect(client.offerStates.voidByMemberIdentifier(1, '')).rejects.toThrow(/member_identifier/)
     await expect(client.credentials.list({ page: 0 })).rejects.toThrow(/page/)
     await expect(client.credentials.list({ member_id: 'x' })).rejects.toThrow(/member_id/)
     await expect(

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, classifyNetworkError, isRetryable, parseRetryAfter } from '../../../lib/sparkfly/retry'
+import {
+  backoffDelay,
+  classifyNetworkError,
+  FAILURE_APPLIED,
+  type FailureKind,
+  isRetryable,
+  parseRetryAfter,
+  RetryBudget,
+} from '../../../lib/sparkfly/retry'
 import { networkError } from './helpers'
 
 describe('parseRetryAfter', () => {
@@ -65,8 +73,43 @@ describe('isRetryable', () => {
     expect(isRetryable('server_error', 'unsafe')).toBe(false)
     expect(isRetryable('timeout', 'unsafe')).toBe(false)
     expect(isRetryable('network_error', 'unsafe')).toBe(false)
-    // Resets get their single free retry elsewhere (allowsFreeResetRetry), not here.
+    // A reset may come after the request was written: never replayed for an unsafe call.
     expect(isRetryable('connection_reset', 'unsafe')).toBe(false)
+  })
+
+  it('retries an unsafe call exactly on the failures Sparkfly provably did not act on', () => {
+    for (const [kind, applied] of Object.entries(FAILURE_APPLIED)) {
+      expect(isRetryable(kind as FailureKind, 'unsafe'), kind).toBe(applied === 'no')
+    }
+    expect(FAILURE_APPLIED).toEqual({
+      rate_limited: 'no',
+      connect_failed: 'no',
+      server_error: 'maybe',
+      connection_reset: 'maybe',
+      network_error: 'maybe',
+      timeout: 'maybe',
+    })
+  })
+})
+
+describe('RetryBudget', () => {
+  const policy = { maxRetries: 1, baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.5 }
+
+  it('gives idempotent calls one free reset retry on top of maxRetries, unsafe calls none', () => {
+    const idempotent = new RetryBudget({ ...policy, replay: 'idempotent', deadline: Date.now() + 10_000 })
+    expect(idempotent.decide('connection_reset')).toEqual({ retry: true, delayMs: 0 })
+    expect(idempotent.decide('connection_reset')).toEqual({ retry: true, delayMs: 50 })
+    expect(idempotent.decide('connection_reset')).toEqual({ retry: false })
+
+    const unsafe = new RetryBudget({ ...policy, replay: 'unsafe', deadline: Date.now() + 10_000 })
+    expect(unsafe.decide('connection_reset')).toEqual({ retry: false })
+    expect(unsafe.decide('connect_failed')).toEqual({ retry: true, delayMs: 50 })
+  })
+
+  it('honours Retry-After, and gives up when the wait does not fit the deadline', () => {
+    const budget = new RetryBudget({ ...policy, replay: 'unsafe', deadline: Date.now() + 1000 })
+    expect(budget.decide('rate_limited', 5000)).toEqual({ retry: false })
+    expect(budget.decide('rate_limited', 200)).toEqual({ retry: true, delayMs: 200 })
   })
 })
 
