@@ -1,3 +1,4 @@
+import { errorName } from './failures'
 import type { SweepLogger, SweepSummary } from './types'
 
 /** Where the last real run left off: its summary, and the partition the next run starts with. */
@@ -44,7 +45,3 @@ export async function writeCheckpoint(
     log.warn('Could not write the sweep checkpoint', { error: errorName(error) })
   }
 }
-
-/** The error's class name, for logs only (never to decide anything). */
-export const errorName = (error: unknown): string | undefined =>
-  error instanceof Error ? error.name : undefined

@@ -34,3 +34,7 @@ export const provablyNotApplied = (error: unknown): boolean => callFailure(error
 export function describeError(error: unknown): { name?: string; message?: string } {
   return error instanceof Error ? { name: error.name, message: error.message } : { message: String(error) }
 }
+
+/** The error's class name, for logs only (never to decide anything). */
+export const errorName = (error: unknown): string | undefined =>
+  error instanceof Error ? error.name : undefined

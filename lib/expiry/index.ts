@@ -1,12 +1,7 @@
 // The expiry sweep: voids in Sparkfly the offers whose validity ended, marks them expired, publishes the events.
 // Transport-free: the schedule's edge is lib/edge/expiry.ts, its wiring lib/app/expiry.ts.
 
-export {
-  readCheckpoint,
-  type SweepCheckpoint,
-  type SweepCheckpointStore,
-  writeCheckpoint,
-} from './checkpoints'
+export type { SweepCheckpoint, SweepCheckpointStore } from './checkpoints'
 export { failureReason, SweepAbortedError } from './failures'
 export {
   SWEEP_DEFAULTS,

@@ -1,7 +1,7 @@
 import type { ClaimResult } from '../ledger/Ledger'
 import { type LedgerEntry, LedgerStatus } from '../ledger/types'
 import { type Offer, OfferStatus, type VoidOutcome } from '../offers'
-import { provablyNotApplied } from './failures'
+import { errorName, provablyNotApplied } from './failures'
 import { SWEEP_DEFAULTS, sweepClaimKey } from './options'
 import { recordOutcome } from './record'
 import type { SweepRun } from './run'
@@ -147,7 +147,7 @@ async function releaseOffer(run: SweepRun, attempt: Attempt): Promise<void> {
   } catch (error) {
     run.log.warn('Could not release a sweep claim; it lapses with its lease', {
       offer: attempt.entry.pk,
-      error: error instanceof Error ? error.name : undefined,
+      error: errorName(error),
     })
   }
 }

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit'
-import { errorName, readCheckpoint, writeCheckpoint } from './checkpoints'
+import { readCheckpoint, writeCheckpoint } from './checkpoints'
+import { errorName } from './failures'
 import { handleOffer } from './offer'
 import { SWEEP_DEFAULTS, SWEEP_LEASE_KEY, type SweepDeps, type SweepOptions } from './options'
 import { countRemaining, duePages, orderedPartitions } from './partitions'
