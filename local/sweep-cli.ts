@@ -12,8 +12,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { SweepLogger } from '../lib/expiry/runSweep'
-import type { SweepProgress, SweepSummary } from '../lib/expiry/types'
+import type { SweepLogger, SweepProgress, SweepSummary } from '../lib/expiry'
 
 // Locally we run Node 20 (Lambda runs nodejs22.x): the SDK's Node 22 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -183,7 +182,7 @@ async function main(): Promise<number> {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'
   // Imported after the environment is set: the configuration and the SDK clients read it.
   const { appContext } = await import('../lib/app/context')
-  const { runSweep, sweepDepsFrom, sweepOptionsFrom } = await import('../lib/expiry')
+  const { runExpirySweep } = await import('../lib/app/expiry')
   const app = appContext()
 
   if (args.now && app.config.STAGE !== 'local') {
@@ -200,12 +199,14 @@ async function main(): Promise<number> {
     `${args.dryRun ? 'Dry run: ' : ''}sweeping offers due at ${now.toISOString()}${localClock ? ' (sandbox clock)' : ''}\n`,
   )
 
-  const summary = await runSweep(
-    sweepOptionsFrom(app.config, { runId: `cli-${randomUUID()}`, now, dryRun: args.dryRun }),
-    sweepDepsFrom(app, () => Math.max(0, deadline - Date.now()), {
-      onProgress: progress.report,
-      logger: stderrLogger,
-    }),
+  const summary = await runExpirySweep(
+    {
+      runId: `cli-${randomUUID()}`,
+      now,
+      dryRun: args.dryRun,
+      remainingTimeMs: () => Math.max(0, deadline - Date.now()),
+    },
+    { onProgress: progress.report, logger: stderrLogger },
   )
   progress.done()
 

@@ -1,39 +1,29 @@
+// The expiry sweep: voids in Sparkfly the offers whose validity ended, marks them expired, publishes the events.
+// Transport-free: the schedule's edge is lib/edge/expiry.ts, its wiring lib/app/expiry.ts.
+
+export type { SweepCheckpoint, SweepCheckpointStore } from './checkpoints'
+export { failureReason, SweepAbortedError } from './failures'
 export {
-  DynamoSweepCheckpointStore,
-  SWEEP_CHECKPOINT_KEY,
-  type SweepCheckpoint,
-  type SweepCheckpointStore,
-} from './checkpoints'
-export {
-  type ExpiryGateway,
-  type GatewayCallOptions,
-  SparkflyOfferStatus,
-  type SparkflyOfferView,
-  VoidResult,
-} from './gateway'
-export { recordSweepMetrics, SweepMetric } from './metrics'
-export { parseSweepRequest, type SweepRequest, SweepRequestError } from './request'
-export {
-  runSweep,
   SWEEP_DEFAULTS,
   SWEEP_LEASE_KEY,
   type SweepDeps,
   type SweepLedger,
-  type SweepLogger,
+  type SweepOffers,
   type SweepOptions,
   SweepReason,
   sweepClaimKey,
   sweepCutoffs,
-} from './runSweep'
-export { sparkflyExpiryGateway } from './sparkflyGateway'
+} from './options'
+export { parseSweepRequest, type SweepRequest, SweepRequestError } from './request'
+export { runSweep } from './runSweep'
 export {
   type SweepAction,
   type SweepCounts,
   SweepFailureReason,
+  type SweepLogger,
   SweepOutcome,
   type SweepProgress,
   SweepSkipReason,
   SweepStatus,
   type SweepSummary,
 } from './types'
-export { sweepDepsFrom, sweepOptionsFrom } from './wiring'

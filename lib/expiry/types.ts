@@ -103,3 +103,10 @@ export interface SweepSummary extends SweepCounts {
 export interface SweepProgress extends SweepCounts {
   partition: { kind: OfferKind; shard: number }
 }
+
+/** The logging surface the sweep uses (the composition root adapts the service's Powertools logger to it). */
+export interface SweepLogger {
+  info(message: string, attributes?: Record<string, unknown>): void
+  warn(message: string, attributes?: Record<string, unknown>): void
+  error(message: string, attributes?: Record<string, unknown>): void
+}

@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { Context } from 'aws-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SweepSummary } from '../../lib/expiry'
-import { DynamoSweepCheckpointStore } from '../../lib/expiry/checkpoints'
+import type { SweepCheckpoint, SweepSummary } from '../../lib/expiry'
 import type { LedgerEntry } from '../../lib/ledger'
+import { LedgerSweepCheckpoints } from '../../lib/ledger/SweepCheckpoints'
 import { lambdaContext } from '../support/events'
 import { startTestSystem, type TestSystem } from '../support/system'
 
@@ -87,7 +87,10 @@ describe('expiry sweep: resumable, overlapping runs, Sparkfly outage', () => {
     const client = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: system.aws.endpoints.dynamodb, region: system.aws.region }),
     )
-    const checkpoints = new DynamoSweepCheckpointStore({ tableName: system.aws.tables.ledger, client })
+    const checkpoints = new LedgerSweepCheckpoints<SweepCheckpoint>({
+      tableName: system.aws.tables.ledger,
+      client,
+    })
     expect(await checkpoints.read()).toMatchObject({
       runId: first.runId,
       status: 'stopped_for_time',

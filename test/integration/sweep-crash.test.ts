@@ -3,11 +3,11 @@ import { SQSClient } from '@aws-sdk/client-sqs'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SqsOfferEventPublisher } from '../../lib/events/outbound'
-import { runSweep, type SweepSummary } from '../../lib/expiry'
-import { DynamoSweepCheckpointStore } from '../../lib/expiry/checkpoints'
-import { sparkflyExpiryGateway } from '../../lib/expiry/sparkflyGateway'
+import { runSweep, type SweepCheckpoint, type SweepSummary } from '../../lib/expiry'
 import { Ledger } from '../../lib/ledger/Ledger'
+import { LedgerSweepCheckpoints } from '../../lib/ledger/SweepCheckpoints'
 import type { LedgerEntry } from '../../lib/ledger/types'
+import { sparkflyOffers } from '../../lib/offers'
 import { createSparkflyClient, type SparkflyTransport } from '../../lib/sparkfly'
 import { LOCAL_CREDENTIALS } from '../../local/aws'
 import { seededRandom } from '../../local/sandbox/faults'
@@ -126,9 +126,12 @@ function depsFor(crash: Crash, clockOffsetMs: number) {
   return {
     deps: {
       ledger: new Ledger({ tableName: system.aws.tables.ledger, client: documents }),
-      gateway: sparkflyExpiryGateway(sparkfly),
+      offers: sparkflyOffers(sparkfly),
       publisher: new SqsOfferEventPublisher(sqs, system.aws.queues.offerEvents),
-      checkpoints: new DynamoSweepCheckpointStore({ tableName: system.aws.tables.ledger, client: documents }),
+      checkpoints: new LedgerSweepCheckpoints<SweepCheckpoint>({
+        tableName: system.aws.tables.ledger,
+        client: documents,
+      }),
       eventSource: 'urn:sparkfly-offer-lifecycle:test',
       remainingTimeMs: () => 120_000,
       clock: () => new Date(Date.now() + clockOffsetMs),

@@ -1,64 +1,57 @@
 import type { OfferCloudEvent, OfferEventPublisher } from '../../../lib/events/outbound'
-import type { SweepCheckpoint, SweepCheckpointStore } from '../../../lib/expiry/checkpoints'
-import {
-  type ExpiryGateway,
-  SparkflyOfferStatus,
-  type SparkflyOfferView,
-  VoidResult,
-} from '../../../lib/expiry/gateway'
-import type { SweepLogger } from '../../../lib/expiry/runSweep'
+import type { SweepCheckpoint, SweepCheckpointStore, SweepLogger, SweepOffers } from '../../../lib/expiry'
 import type { LedgerEntry } from '../../../lib/ledger/types'
+import { type OfferRef, OfferStatus } from '../../../lib/offers'
+import type { FakeOffers } from '../../support/fakeOffers'
 
-type Status = (typeof SparkflyOfferStatus)[keyof typeof SparkflyOfferStatus]
+/** When Sparkfly says a seeded offer was redeemed or voided. */
+export const SPARKFLY_TIME = '2026-02-20T10:00:00.000Z'
+
+/** Where a ledger entry stands at Sparkfly in a test: one of the port's statuses, or unknown there. */
+export type SparkflyState = OfferStatus | 'notFound'
+
+/** Seeds `offers` with the offer behind a ledger entry (nothing for `notFound`). */
+export function seedFor(
+  offers: FakeOffers,
+  entry: LedgerEntry,
+  state: SparkflyState = OfferStatus.open,
+): void {
+  if (state === 'notFound') return
+  const { kind, id, code, memberId } = entry
+  offers.seed({
+    kind,
+    id,
+    status: state,
+    ...(code ? { code } : {}),
+    ...(memberId ? { memberId } : {}),
+    ...(state === OfferStatus.redeemed ? { redeemedAt: SPARKFLY_TIME } : {}),
+    ...(state === OfferStatus.voided ? { voidedAt: SPARKFLY_TIME } : {}),
+  })
+}
+
+/** Void calls the fake received for one offer (failed ones included). */
+export const voidsOf = (offers: FakeOffers, entry: LedgerEntry): number =>
+  offers.callsOf('void').filter((call) => (call.args[0] as OfferRef).id === entry.id).length
 
 /**
- * An in-memory Sparkfly as the sweep sees it: a status per offer (by ledger key), a count of void calls per offer,
- * and hooks to fail or hold calls.
+ * The sweep's view of the fake with hooks: `afterCall` runs on every call (e.g. to make time pass), `holdVoid`
+ * is awaited after a void took effect (holds the call in flight).
  */
-export class FakeSparkfly implements ExpiryGateway {
-  readonly statuses = new Map<string, Status>()
-  readonly voids = new Map<string, number>()
-  lookCalls = 0
-  /** Throws this error from look() when it returns one. */
-  failLook?: (entry: LedgerEntry) => Error | undefined
-  /** Throws this error from void() when it returns one (before acting). */
-  failVoid?: (entry: LedgerEntry) => Error | undefined
-  /** Awaited inside void() after the offer is voided (holds a call in flight). */
-  holdVoid?: (entry: LedgerEntry) => Promise<void>
-  /** Called after each look (e.g. to make time pass). */
-  afterCall?: () => void
-
-  set(entry: LedgerEntry, status: Status): void {
-    this.statuses.set(entry.pk, status)
-  }
-
-  totalVoids(): number {
-    return [...this.voids.values()].reduce((sum, n) => sum + n, 0)
-  }
-
-  async look(entry: LedgerEntry): Promise<SparkflyOfferView> {
-    this.lookCalls += 1
-    this.afterCall?.()
-    const error = this.failLook?.(entry)
-    if (error) throw error
-    const status = this.statuses.get(entry.pk) ?? SparkflyOfferStatus.notFound
-    if (status === SparkflyOfferStatus.redeemed || status === SparkflyOfferStatus.voided) {
-      return { status, at: '2026-02-20T10:00:00.000Z' }
-    }
-    return { status }
-  }
-
-  async void(entry: LedgerEntry): Promise<VoidResult> {
-    this.voids.set(entry.pk, (this.voids.get(entry.pk) ?? 0) + 1)
-    this.afterCall?.()
-    const error = this.failVoid?.(entry)
-    if (error) throw error
-    const status = this.statuses.get(entry.pk)
-    if (status === SparkflyOfferStatus.voided) return VoidResult.alreadyVoided
-    if (status === SparkflyOfferStatus.redeemed) return VoidResult.alreadyRedeemed
-    this.statuses.set(entry.pk, SparkflyOfferStatus.voided)
-    await this.holdVoid?.(entry)
-    return VoidResult.voided
+export function hooked(
+  offers: FakeOffers,
+  hooks: { afterCall?: () => void; holdVoid?: (ref: OfferRef) => Promise<void> },
+): SweepOffers {
+  return {
+    get: async (ref, options) => {
+      hooks.afterCall?.()
+      return offers.get(ref, options)
+    },
+    void: async (ref, options) => {
+      hooks.afterCall?.()
+      const outcome = await offers.void(ref, options)
+      await hooks.holdVoid?.(ref)
+      return outcome
+    },
   }
 }
 

@@ -9,11 +9,21 @@ import {
   SweepStatus,
   sweepClaimKey,
 } from '../../../lib/expiry'
-import { SparkflyOfferStatus } from '../../../lib/expiry/gateway'
 import { Ledger, type LedgerEntry, ledgerTableDefinition, OfferKind } from '../../../lib/ledger'
+import type { OfferRef } from '../../../lib/offers'
 import { SparkflyRateLimitError, SparkflyServerError } from '../../../lib/sparkfly/errors'
 import { startLedgerDynamo } from '../../support/dynamo'
-import { FakePublisher, FakeSparkfly, MemoryCheckpoints, MemoryLogger } from './fakes'
+import { FakeOffers } from '../../support/fakeOffers'
+import {
+  FakePublisher,
+  hooked,
+  MemoryCheckpoints,
+  MemoryLogger,
+  SPARKFLY_TIME,
+  type SparkflyState,
+  seedFor,
+  voidsOf,
+} from './fakes'
 
 const NOW = new Date('2026-03-01T00:00:00.000Z')
 const PAST = '2026-02-28T12:00:00.000Z'
@@ -24,7 +34,7 @@ const YOUNG_CREDENTIAL = '2026-02-01T00:00:00.000Z'
 let dynamo: Awaited<ReturnType<typeof startLedgerDynamo>>
 let ledger: Ledger
 let tableName: string
-let sparkfly: FakeSparkfly
+let offers: FakeOffers
 let publisher: FakePublisher
 let checkpoints: MemoryCheckpoints
 let seq = 0
@@ -40,15 +50,12 @@ beforeEach(async () => {
   tableName = `sweep-unit-${++tables}`
   await dynamo.client.send(new CreateTableCommand(ledgerTableDefinition(tableName)))
   ledger = new Ledger({ tableName, client: dynamo.documentClient, sweepShards: 2 })
-  sparkfly = new FakeSparkfly()
+  offers = new FakeOffers()
   publisher = new FakePublisher()
   checkpoints = new MemoryCheckpoints()
 })
 
-async function offerState(
-  expiresAt: string,
-  status: keyof typeof SparkflyOfferStatus = 'open',
-): Promise<LedgerEntry> {
+async function offerState(expiresAt: string, state: SparkflyState = 'open'): Promise<LedgerEntry> {
   const id = String(500_000 + ++seq)
   const { entry } = await ledger.record({
     kind: OfferKind.offerState,
@@ -61,7 +68,7 @@ async function offerState(
     issuedAt: '2026-01-01T00:00:00.000Z',
     expiresAt,
   })
-  sparkfly.set(entry, SparkflyOfferStatus[status])
+  seedFor(offers, entry, state)
   return entry
 }
 
@@ -77,7 +84,7 @@ async function credential(issuedAt: string): Promise<LedgerEntry> {
     sourceId: `evt-${id}`,
     issuedAt,
   })
-  sparkfly.set(entry, SparkflyOfferStatus.open)
+  seedFor(offers, entry)
   return entry
 }
 
@@ -94,7 +101,7 @@ const options = (overrides: Partial<SweepOptions> = {}): SweepOptions => ({
 
 const deps = (overrides: Partial<SweepDeps> = {}): SweepDeps => ({
   ledger,
-  gateway: sparkfly,
+  offers,
   publisher,
   checkpoints,
   eventSource: 'urn:test',
@@ -131,7 +138,7 @@ describe('runSweep', () => {
       remaining: 0,
     })
     for (const entry of ended) {
-      expect(sparkfly.voids.get(entry.pk)).toBe(1)
+      expect(voidsOf(offers, entry)).toBe(1)
       const stored = await ledger.get(entry.kind, entry.id)
       expect(stored).toMatchObject({
         status: 'expired',
@@ -142,7 +149,7 @@ describe('runSweep', () => {
       expect(stored?.sweepPk).toBeUndefined()
     }
     for (const entry of valid) {
-      expect(sparkfly.voids.get(entry.pk)).toBeUndefined()
+      expect(voidsOf(offers, entry)).toBe(0)
       expect(await statusOf(entry)).toBe('issued')
     }
     expect(publisher.events.map((e) => [e.type, e.subject]).sort()).toEqual(
@@ -173,10 +180,10 @@ describe('runSweep', () => {
       notFound: 1,
       expired: 1,
     })
-    expect(sparkfly.totalVoids()).toBe(0)
+    expect(offers.callsOf('void').length).toBe(0)
     expect(await ledger.get(redeemed.kind, redeemed.id)).toMatchObject({
       status: 'redeemed',
-      redeemedAt: '2026-02-20T10:00:00.000Z',
+      redeemedAt: SPARKFLY_TIME,
     })
     expect(await ledger.get(voidedElsewhere.kind, voidedElsewhere.id)).toMatchObject({
       status: 'voided',
@@ -205,7 +212,7 @@ describe('runSweep', () => {
         [old.id, 'voided'],
       ].sort(),
     )
-    expect(sparkfly.totalVoids()).toBe(0)
+    expect(offers.callsOf('void').length).toBe(0)
     expect(publisher.events).toHaveLength(0)
     for (const entry of [open, redeemed, old]) {
       expect(await statusOf(entry)).toBe('issued')
@@ -216,26 +223,29 @@ describe('runSweep', () => {
   })
 
   it('stops before the time limit and the next run finishes, voiding each offer exactly once', async () => {
-    const offers = await Promise.all(Array.from({ length: 9 }, () => offerState(PAST)))
+    const due = await Promise.all(Array.from({ length: 9 }, () => offerState(PAST)))
     // The Lambda "clock": 1 s per Sparkfly call, 20 s to live, stop 10 s before the end.
     let left = 20_000
-    sparkfly.afterCall = () => {
+    const afterCall = () => {
       left -= 1_000
     }
 
-    const first = await runSweep(options({ concurrency: 1 }), deps({ remainingTimeMs: () => left }))
+    const first = await runSweep(
+      options({ concurrency: 1 }),
+      deps({ offers: hooked(offers, { afterCall }), remainingTimeMs: () => left }),
+    )
 
     expect(first.status).toBe(SweepStatus.stoppedForTime)
     expect(first.voided).toBeGreaterThan(0)
-    expect(first.remaining).toBe(offers.length - first.voided)
+    expect(first.remaining).toBe(due.length - first.voided)
     expect(first.resumeFrom).toBeDefined()
     expect(checkpoints.value).toMatchObject({ status: 'stopped_for_time', remaining: first.remaining })
 
     const second = await runSweep(options(), deps())
 
-    expect(second).toMatchObject({ status: 'complete', voided: offers.length - first.voided, remaining: 0 })
-    for (const entry of offers) {
-      expect(sparkfly.voids.get(entry.pk)).toBe(1)
+    expect(second).toMatchObject({ status: 'complete', voided: due.length - first.voided, remaining: 0 })
+    for (const entry of due) {
+      expect(voidsOf(offers, entry)).toBe(1)
       expect(await statusOf(entry)).toBe('expired')
     }
   })
@@ -251,7 +261,7 @@ describe('runSweep', () => {
     const crashed = await runSweep(options(), deps({ ledger: crashing }))
     expect(crashed.failed).toBe(1)
     expect(await statusOf(offer)).toBe('issued')
-    expect(sparkfly.voids.get(offer.pk)).toBe(1)
+    expect(voidsOf(offers, offer)).toBe(1)
 
     // when the next run comes after the dead run's leases lapsed
     const later = new Date(Date.now() + 10 * 60_000)
@@ -259,7 +269,7 @@ describe('runSweep', () => {
 
     // then Sparkfly is not called to void again; the offer is marked expired and announced (same event id)
     expect(rerun).toMatchObject({ voided: 1, alreadyVoided: 0, failed: 0 })
-    expect(sparkfly.voids.get(offer.pk)).toBe(1)
+    expect(voidsOf(offers, offer)).toBe(1)
     expect(await ledger.get(offer.kind, offer.id)).toMatchObject({
       status: 'expired',
       changedBy: 'sweep:rerun',
@@ -270,10 +280,11 @@ describe('runSweep', () => {
   it('remembers an earlier void across attempts: fail, then crash after the void, then finish', async () => {
     const offer = await offerState(PAST)
     // run 1 cannot read Sparkfly and releases its claim (its void never happened)
-    sparkfly.failLook = () =>
-      new SparkflyServerError('Sparkfly offerStates.get failed with HTTP 503', { status: 503 })
+    offers.fail('get', {
+      error: new SparkflyServerError('Sparkfly offerStates.get failed with HTTP 503', { status: 503 }),
+    })
     await runSweep(options({ maxConsecutiveFailures: 1 }), deps())
-    sparkfly.failLook = undefined
+    expect(offers.callsOf('void')).toHaveLength(0)
     // run 2 voids, then dies before the ledger write
     const crashing: typeof ledger = Object.create(ledger)
     crashing.transition = async () => {
@@ -281,42 +292,45 @@ describe('runSweep', () => {
     }
     crashing.releaseClaim = async () => undefined
     await runSweep(options(), deps({ ledger: crashing }))
-    expect(sparkfly.voids.get(offer.pk)).toBe(1)
+    expect(voidsOf(offers, offer)).toBe(1)
 
     // run 3, after run 2's leases lapsed
     const later = new Date(Date.now() + 10 * 60_000)
     const third = await runSweep(options({ runId: 'third' }), deps({ clock: () => later }))
 
     expect(third).toMatchObject({ voided: 1, alreadyVoided: 0 })
-    expect(sparkfly.voids.get(offer.pk)).toBe(1)
+    expect(voidsOf(offers, offer)).toBe(1)
     expect(await ledger.get(offer.kind, offer.id)).toMatchObject({ status: 'expired', voidReason: 'expired' })
   })
 
   it('two runs at the same time: the second finds the lease busy and nothing is voided twice', async () => {
-    const offers = await Promise.all(Array.from({ length: 6 }, () => offerState(PAST)))
+    const due = await Promise.all(Array.from({ length: 6 }, () => offerState(PAST)))
 
     const [a, b] = await Promise.all([runSweep(options(), deps()), runSweep(options(), deps())])
 
     expect([a.status, b.status].sort()).toEqual(['busy', 'complete'])
-    expect(a.voided + b.voided).toBe(offers.length)
-    for (const entry of offers) expect(sparkfly.voids.get(entry.pk)).toBe(1)
+    expect(a.voided + b.voided).toBe(due.length)
+    for (const entry of due) expect(voidsOf(offers, entry)).toBe(1)
   })
 
   it('an overlapping run that got the lease after it lapsed skips offers still claimed by the first run', async () => {
-    const offers = await Promise.all(Array.from({ length: 4 }, () => offerState(PAST)))
+    const due = await Promise.all(Array.from({ length: 4 }, () => offerState(PAST)))
     // run A holds its first void in flight
     let releaseA: () => void = () => undefined
     const held = new Promise<void>((resolve) => {
       releaseA = resolve
     })
-    let heldPk: string | undefined
-    sparkfly.holdVoid = (entry) => {
-      if (heldPk !== undefined) return Promise.resolve()
-      heldPk = entry.pk
+    let heldId: string | undefined
+    const holdVoid = (ref: OfferRef) => {
+      if (heldId !== undefined) return Promise.resolve()
+      heldId = ref.id
       return held
     }
-    const runA = runSweep(options({ runId: 'A', concurrency: 1 }), deps())
-    await vi.waitFor(() => expect(heldPk).toBeDefined())
+    const runA = runSweep(
+      options({ runId: 'A', concurrency: 1 }),
+      deps({ offers: hooked(offers, { holdVoid }) }),
+    )
+    await vi.waitFor(() => expect(heldId).toBeDefined())
 
     // run B starts 100 s later: A's run lease (60 s + 30 s) lapsed, its offer claims (60 s + 60 s) have not
     const bClock = () => new Date(Date.now() + 100_000)
@@ -326,42 +340,41 @@ describe('runSweep', () => {
 
     expect(runB.status).toBe('complete')
     expect(runB.skipped.busy).toBeGreaterThanOrEqual(1)
-    expect(summaryA.voided + runB.voided).toBe(offers.length)
-    for (const entry of offers) {
-      expect(sparkfly.voids.get(entry.pk)).toBe(1)
+    expect(summaryA.voided + runB.voided).toBe(due.length)
+    for (const entry of due) {
+      expect(voidsOf(offers, entry)).toBe(1)
       expect(await statusOf(entry)).toBe('expired')
     }
   })
 
   it('a Sparkfly outage stops the run after consecutive failures and leaves every offer for the next run', async () => {
-    const offers = await Promise.all(Array.from({ length: 6 }, () => offerState(PAST)))
-    sparkfly.failLook = () =>
-      new SparkflyServerError('Sparkfly offerStates.get failed with HTTP 503', { status: 503 })
+    const due = await Promise.all(Array.from({ length: 6 }, () => offerState(PAST)))
+    // Sparkfly fails every read until the run gives up (after 3 in a row)
+    offers.fail('get', {
+      error: new SparkflyServerError('Sparkfly offerStates.get failed with HTTP 503', { status: 503 }),
+      times: 3,
+    })
 
     const during = await runSweep(options({ concurrency: 1 }), deps())
 
     expect(during).toMatchObject({ status: 'stopped_for_failures', failed: 3, voided: 0, remaining: 6 })
     expect(during.failures.sparkfly_unavailable).toBe(3)
-    for (const entry of offers) expect(await statusOf(entry)).toBe('issued')
+    for (const entry of due) expect(await statusOf(entry)).toBe('issued')
 
     // when Sparkfly is back, the next run completes all of them
-    sparkfly.failLook = undefined
     const after = await runSweep(options(), deps())
     expect(after).toMatchObject({ status: 'complete', voided: 6, remaining: 0 })
-    for (const entry of offers) expect(sparkfly.voids.get(entry.pk)).toBe(1)
+    for (const entry of due) expect(voidsOf(offers, entry)).toBe(1)
   })
 
   it('a throttled void leaves the offer for later and waits Retry-After before the next call', async () => {
-    const offers = [await offerState(PAST), await offerState(PAST)]
-    let throttled = false
-    sparkfly.failVoid = () => {
-      if (throttled) return undefined
-      throttled = true
-      return new SparkflyRateLimitError('Sparkfly offerStates.void failed with HTTP 429', {
+    const due = [await offerState(PAST), await offerState(PAST)]
+    offers.fail('void', {
+      error: new SparkflyRateLimitError('Sparkfly offerStates.void failed with HTTP 429', {
         status: 429,
         retryAfterMs: 700,
-      })
-    }
+      }),
+    })
     const waits: number[] = []
 
     const first = await runSweep(
@@ -377,9 +390,15 @@ describe('runSweep', () => {
     expect(first.failures.rate_limited).toBe(1)
     expect(waits.length).toBe(1)
     expect(waits[0]).toBeGreaterThan(500)
+    // the throttled void provably did not reach Sparkfly: its claim says so
+    const throttledRef = offers.callsOf('void')[0]?.args[0] as OfferRef | undefined
+    const throttled = due.find((entry) => entry.id === throttledRef?.id)
+    expect(await rawItem(sweepClaimKey(throttled?.pk ?? '?'))).toMatchObject({
+      mayHaveReachedSparkfly: false,
+    })
     const second = await runSweep(options(), deps())
     expect(second).toMatchObject({ voided: 1, remaining: 0 })
-    for (const entry of offers) expect(await statusOf(entry)).toBe('expired')
+    for (const entry of due) expect(await statusOf(entry)).toBe('expired')
   })
 
   it('skips offers that changed in the ledger after the index was read', async () => {
@@ -397,8 +416,49 @@ describe('runSweep', () => {
     const summary = await runSweep(options(), deps({ ledger: racing }))
 
     expect(summary.skipped.stale).toBe(1)
-    expect(sparkfly.lookCalls).toBe(0)
+    expect(offers.callsOf('get')).toHaveLength(0)
     expect(await statusOf(offer)).toBe('redeemed')
+  })
+
+  it('an offer gone from Sparkfly between the look and the void is marked expired, never failed', async () => {
+    const offer = await offerState(PAST)
+    const vanishing = {
+      get: offers.get.bind(offers),
+      void: async () => ({ outcome: 'not_found' as const }),
+    }
+
+    const summary = await runSweep(options(), deps({ offers: vanishing }))
+
+    expect(summary).toMatchObject({ notFound: 1, voided: 0, expired: 1, failed: 0 })
+    expect(await ledger.get(offer.kind, offer.id)).toMatchObject({ status: 'expired', voidReason: 'expired' })
+    expect(publisher.events.map((e) => e.type)).toEqual(['offer.expired'])
+  })
+
+  it('abandons a void at the hard deadline, counts it as aborted and remembers it may have happened', async () => {
+    const offer = await offerState(PAST)
+    // Sparkfly never answers: only the run's signal ends the call
+    const silent = {
+      get: offers.get.bind(offers),
+      void: (_ref: OfferRef, callOptions?: { signal?: AbortSignal }) =>
+        new Promise<never>((_resolve, reject) => {
+          callOptions?.signal?.addEventListener('abort', () => reject(callOptions.signal?.reason))
+        }),
+    }
+
+    // 60 ms left, stop 30 ms before the end: calls are abandoned 10 ms before it
+    const summary = await runSweep(
+      options({ timeMarginMs: 30, maxConsecutiveFailures: 1 }),
+      deps({ offers: silent, remainingTimeMs: () => 60 }),
+    )
+
+    expect(summary).toMatchObject({ failed: 1, status: 'stopped_for_failures' })
+    expect(summary.failures.aborted).toBe(1)
+    expect(await statusOf(offer)).toBe('issued')
+    // and the next attempt knows the abandoned void may have reached Sparkfly
+    expect(await rawItem(sweepClaimKey(offer.pk))).toMatchObject({
+      state: 'failed',
+      mayHaveReachedSparkfly: true,
+    })
   })
 
   it('starts with the partition the previous run stopped in', async () => {

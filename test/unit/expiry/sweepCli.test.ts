@@ -1,6 +1,6 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics'
 import { describe, expect, it } from 'vitest'
-import { recordSweepMetrics } from '../../../lib/expiry/metrics'
+import { recordSweepMetrics } from '../../../lib/edge/expiry'
 import type { SweepSummary } from '../../../lib/expiry/types'
 import { formatSummaryTable, parseSweepCliArgs } from '../../../local/sweep-cli'
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sparkflyExpiryGateway } from '../../lib/expiry/sparkflyGateway'
 import { type LedgerEntry, ledgerKey, OfferKind } from '../../lib/ledger'
+import { type Offers, sparkflyOffers } from '../../lib/offers'
 import { createSparkflyClientWithTokenProvider } from '../../lib/sparkfly'
 import { type Sandbox, startSandbox } from '../../local/sandbox'
 
 let sandbox: Sandbox
-let gateway: ReturnType<typeof sparkflyExpiryGateway>
+let offers: Offers
 
 beforeAll(async () => {
   sandbox = await startSandbox({ quiet: true })
@@ -19,7 +19,7 @@ beforeAll(async () => {
       return answer.headers.get('x-auth-token') ?? ''
     },
   })
-  gateway = sparkflyExpiryGateway(client)
+  offers = sparkflyOffers(client)
 })
 afterAll(() => sandbox?.stop())
 
@@ -68,40 +68,43 @@ function credential(status?: 'active' | 'redeemed' | 'voided'): LedgerEntry {
   }
 }
 
-describe('sparkflyExpiryGateway', () => {
+// The offers port's operations the expiry sweep uses (get, void), called with ledger entries as refs.
+describe('sparkflyOffers for the expiry sweep', () => {
   it('reads what Sparkfly holds: open, redeemed (with when), voided, unknown', async () => {
-    expect(await gateway.look(offerState())).toEqual({ status: 'open' })
-    expect(await gateway.look(offerState({ status: 'redeemed' }))).toEqual({
-      status: 'redeemed',
-      at: expect.any(String),
-    })
-    expect(await gateway.look(offerState({ status: 'voided' }))).toMatchObject({ status: 'voided' })
-    expect(await gateway.look(credential())).toEqual({ status: 'open' })
-    expect(await gateway.look(credential('redeemed'))).toMatchObject({ status: 'redeemed' })
-    expect(await gateway.look({ ...offerState(), id: '999999999' })).toEqual({ status: 'not_found' })
-    expect(await gateway.look({ ...credential(), id: '999999999' })).toEqual({ status: 'not_found' })
+    expect(await offers.get(offerState())).toMatchObject({ kind: 'offerState', status: 'open' })
+    const redeemed = await offers.get(offerState({ status: 'redeemed' }))
+    expect(redeemed).toMatchObject({ status: 'redeemed', redeemedAt: expect.any(String) })
+    expect(await offers.get(offerState({ status: 'voided' }))).toMatchObject({ status: 'voided' })
+    expect(await offers.get(credential())).toMatchObject({ kind: 'credential', status: 'open' })
+    expect(await offers.get(credential('redeemed'))).toMatchObject({ status: 'redeemed' })
+    expect(await offers.get({ ...offerState(), id: '999999999' })).toBeUndefined()
+    expect(await offers.get({ ...credential(), id: '999999999' })).toBeUndefined()
   })
 
   it('finds an offer state known only by the member identifier through its code, and voids it that way', async () => {
     const entry = offerState({ byIdentifier: true })
 
-    expect(await gateway.look(entry)).toEqual({ status: 'open' })
-    expect(await gateway.void(entry)).toBe('voided')
+    expect(await offers.get(entry)).toMatchObject({ id: entry.id, status: 'open' })
+    expect(await offers.void(entry)).toEqual({ outcome: 'voided' })
 
     expect(sandbox.admin.getOfferState(Number(entry.id))?.status).toBe('voided')
     expect(sandbox.admin.counters()['offerStates.voidByMemberIdentifier']).toBe(1)
   })
 
-  it('voids once; a second void or a void of a redeemed offer comes back as a result, not an error', async () => {
+  it('voids once; a second void or a void of a redeemed offer comes back as an outcome, not an error', async () => {
     const entry = offerState()
-    expect(await gateway.void(entry)).toBe('voided')
-    expect(await gateway.void(entry)).toBe('already_voided')
-    expect(await gateway.void(offerState({ status: 'redeemed' }))).toBe('already_redeemed')
+    expect(await offers.void(entry)).toEqual({ outcome: 'voided' })
+    expect(await offers.void(entry)).toEqual({ outcome: 'already_voided' })
+    expect(await offers.void(offerState({ status: 'redeemed' }))).toEqual({ outcome: 'already_redeemed' })
 
     const cred = credential()
-    expect(await gateway.void(cred)).toBe('voided')
+    expect(await offers.void(cred)).toMatchObject({ outcome: 'voided' })
     expect(sandbox.admin.getCredential(Number(cred.id))?.status).toBe('voided')
-    expect(await gateway.void(cred)).toBe('already_voided')
-    expect(await gateway.void(credential('redeemed'))).toBe('already_redeemed')
+    expect(await offers.void(cred)).toEqual({ outcome: 'already_voided' })
+    expect(await offers.void(credential('redeemed'))).toEqual({ outcome: 'already_redeemed' })
+  })
+
+  it('answers not_found for a void of an offer Sparkfly does not know', async () => {
+    expect(await offers.void({ ...credential(), id: '999999999' })).toEqual({ outcome: 'not_found' })
   })
 })

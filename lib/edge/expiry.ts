@@ -1,6 +1,12 @@
+import type { Logger } from '@aws-lambda-powertools/logger'
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import type { Metrics } from '@aws-lambda-powertools/metrics'
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
+import middy from '@middy/core'
+import type { Context } from 'aws-lambda'
+import type { SweepInvocation } from '../app/expiry'
+import { parseSweepRequest, type SweepSummary } from '../expiry'
 import { MetricUnit } from '../observability'
-import type { SweepSummary } from './types'
 
 /** Names of the sweep's CloudWatch metrics (EMF, namespace from POWERTOOLS_METRICS_NAMESPACE). */
 export const SweepMetric = {
@@ -51,4 +57,42 @@ export function recordSweepMetrics(metrics: Metrics, summary: SweepSummary): voi
     single.addDimension('reason', reason)
     single.addMetric(SweepMetric.skipped, MetricUnit.Count, value)
   }
+}
+
+/** What the sweep's Lambda edge needs: the run, the stage, and the service's logger and metrics. */
+export interface ExpirySweepEdge {
+  sweep: (invocation: SweepInvocation) => Promise<SweepSummary>
+  stage: () => string
+  logger: Logger
+  metrics: Metrics
+}
+
+/**
+ * The sweep's Lambda handler (EventBridge schedule, or invoked by hand with `{"dryRun": true}`): reads the
+ * invocation (`SweepRequestError` for one it refuses), runs the sweep with the Lambda's remaining time, emits the
+ * run's metrics, logs its figures and returns the summary.
+ *
+ * @example
+ * export const handler = expirySweepHandler({ sweep: runExpirySweep, stage: sweepStage, logger, metrics })
+ */
+export function expirySweepHandler(edge: ExpirySweepEdge) {
+  return middy<unknown, SweepSummary>()
+    .use(injectLambdaContext(edge.logger, { resetKeys: true }))
+    .use(logMetrics(edge.metrics))
+    .handler(async (event: unknown, context: Context) => {
+      const request = parseSweepRequest(event, edge.stage())
+      const summary = await edge.sweep({
+        runId: context.awsRequestId,
+        now: request.now ?? new Date(),
+        dryRun: request.dryRun,
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      })
+      recordSweepMetrics(edge.metrics, summary)
+      const { actions, ...figures } = summary
+      edge.logger.info(summary.dryRun ? 'Expiry sweep dry run' : 'Expiry sweep finished', {
+        summary: figures,
+        ...(actions ? { actions: actions.length } : {}),
+      })
+      return summary
+    })
 }
