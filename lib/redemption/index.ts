@@ -1,24 +1,13 @@
-export {
-  type RedeemReceipt,
-  RedeemRefusal,
-  RedeemRefusedError,
-  type RedemptionGateway,
-  type SparkflyOffer,
-} from './gateway'
-export { RedemptionAnswerMetric, redemptionAnswerMetrics } from './metrics'
-export { EXTERNAL_SOURCE_ID, type RedemptionDeps, redeemByCode } from './redeemByCode'
-export {
-  type FieldProblem,
-  invalidBody,
-  parseRedemptionRequest,
-  RedemptionLimits,
-  type RedemptionRequest,
-} from './request'
-export { type RedemptionAnswer, RedemptionProblems, redemptionResponse } from './responses'
-export { type SparkflyRedemptionApi, sparkflyRedemptionGateway } from './sparkflyGateway'
+// Redemption: the POS redeems the code scanned at the till. Transport-free; lib/edge/redemption.ts answers HTTP.
+
+export { type FieldProblem, InvalidRedemptionRequest } from './errors'
+export { EXTERNAL_SOURCE_ID } from './record'
+export { redeemByCode } from './redeemByCode'
+export { parseRedemptionRequest, RedemptionLimits, type RedemptionRequest } from './request'
 export {
   type OfferSource,
   type OfferView,
+  type RedemptionDeps,
   type RedemptionIncident,
   type RedemptionOutcome,
   RedemptionStatus,

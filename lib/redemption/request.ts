@@ -1,5 +1,5 @@
-import { HttpProblem } from '../edge/errors'
 import * as z from '../validation/zod'
+import { type FieldProblem, InvalidRedemptionRequest } from './errors'
 
 /** Limits of the redemption body (contracts §3). */
 export const RedemptionLimits = {
@@ -20,12 +20,6 @@ export interface RedemptionRequest {
   memberId?: string
   /** When the till redeemed it (ISO-8601), if the POS says so. */
   redeemedAt?: string
-}
-
-/** One problem of an invalid body, as the 400 lists them. */
-export interface FieldProblem {
-  field: string
-  problem: string
 }
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
@@ -136,25 +130,16 @@ function problemsOf(error: z.core.$ZodError): FieldProblem[] {
   return problems
 }
 
-/** The 400 problem for `problems`: which fields and why, never the values sent. */
-export function invalidBody(problems: FieldProblem[]): HttpProblem {
-  const list = problems.map((p) => `${p.field} ${p.problem}`).join('; ')
-  return new HttpProblem(400, 'Invalid request body', `Fix the request and send it again: ${list}.`, {
-    reason: 'invalid_body',
-    errors: problems,
-  })
-}
-
 /**
  * Validates a parsed redemption body (contracts §3) and normalises ids to strings.
  *
- * @throws {HttpProblem} 400 naming each invalid field and why.
+ * @throws {InvalidRedemptionRequest} naming each invalid field and why.
  * @example
  * const request = parseRedemptionRequest({ code: 'K7Q2M9XR4T', transactionId: 'T-1001', memberId: 42 })
  */
 export function parseRedemptionRequest(body: unknown, now: Date = new Date()): RedemptionRequest {
   const result = schema.safeParse(body)
-  if (!result.success) throw invalidBody(problemsOf(result.error))
+  if (!result.success) throw new InvalidRedemptionRequest(problemsOf(result.error))
   const { redeemedAt, ...rest } = result.data
   const request: RedemptionRequest = { code: rest.code, transactionId: rest.transactionId }
   if (rest.storeId !== undefined) request.storeId = rest.storeId
@@ -162,7 +147,9 @@ export function parseRedemptionRequest(body: unknown, now: Date = new Date()): R
   if (redeemedAt !== undefined) {
     const at = new Date(redeemedAt)
     if (at.getTime() > now.getTime() + RedemptionLimits.redeemedAtMaxFutureMs) {
-      throw invalidBody([{ field: 'redeemedAt', problem: 'is in the future; check the POS clock' }])
+      throw new InvalidRedemptionRequest([
+        { field: 'redeemedAt', problem: 'is in the future; check the POS clock' },
+      ])
     }
     request.redeemedAt = at.toISOString()
   }

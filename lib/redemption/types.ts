@@ -1,4 +1,7 @@
-import type { OfferKind } from '../ledger/types'
+import type { OfferEventPublisher } from '../events/outbound'
+import type { Ledger } from '../ledger/Ledger'
+import type { LedgerEntry, LedgerStatus, OfferKind } from '../ledger/types'
+import type { Offer, Offers } from '../offers'
 
 /** What a redemption attempt came to. */
 export const RedemptionStatus = {
@@ -11,30 +14,38 @@ export const RedemptionStatus = {
 } as const
 export type RedemptionStatus = (typeof RedemptionStatus)[keyof typeof RedemptionStatus]
 
-/** An offer as the POS sees it in answers (ledger vocabulary: issued / redeemed / voided / expired). */
-export interface OfferView {
-  kind: OfferKind
-  id: string
-  code: string
-  status: string
-  memberId?: string
-  memberIdentifier?: string
-  offerId?: string
-  campaignId?: string
-  offerName?: string
-  activatesAt?: string
-  expiresAt?: string
+/**
+ * An offer as redemption answers show it: what Sparkfly knows of it (a {@link Offer}) merged with what the ledger
+ * recorded, in the ledger's vocabulary (issued / redeemed / voided / expired). A view for answers, not another offer.
+ */
+export type OfferView = Pick<
+  Offer,
+  | 'kind'
+  | 'id'
+  | 'code'
+  | 'memberId'
+  | 'memberIdentifier'
+  | 'offerId'
+  | 'campaignId'
+  | 'offerName'
+  | 'activatesAt'
+  | 'expiresAt'
+  | 'redeemedAt'
+  | 'voidedAt'
+> & {
+  status: LedgerStatus
   issuedAt?: string
-  redeemedAt?: string
-  voidedAt?: string
   expiredAt?: string
+  /** The POS transaction that redeemed it. */
   transactionId?: string
+  /** The store where it was redeemed. */
   storeId?: string
 }
 
 /** Where the offer was found: the ledger (issued by this project) or Sparkfly (issued elsewhere). */
 export type OfferSource = 'ledger' | 'sparkfly'
 
+/** What a redemption attempt came to; the edge turns it into the HTTP answer. */
 export type RedemptionOutcome =
   | {
       status: typeof RedemptionStatus.redeemed
@@ -64,4 +75,32 @@ export interface RedemptionIncident {
   kind: 'stale_ledger' | 'ledger_conflict' | 'ledger_write_failed' | 'event_publish_failed'
   offer: { kind: OfferKind; id: string }
   error?: unknown
+}
+
+/** What {@link redeemByCode} works with: the ledger, the offers port, the event publisher and who is asking. */
+export interface RedemptionDeps {
+  ledger: Pick<Ledger, 'findByCode' | 'get' | 'record' | 'transition'>
+  /** The offers port; its calls carry the caller's time budget (`withCallOptions`). */
+  offers: Pick<Offers, 'findByCode' | 'redeem'>
+  publisher: OfferEventPublisher
+  /** CloudEvents `source` of the events we publish. */
+  eventSource: string
+  /** The delivery that asked (the `webhook-id`): `sourceId` of the `offer.redeemed` event. */
+  requestId: string
+  /** Recorded as `changedBy` in the ledger and the event, e.g. `pos-webhook:<webhook-id>`. */
+  changedBy: string
+  /** Credentials older than this (from `issuedAt`) are expired, as the sweep treats them. */
+  credentialMaxAgeDays: number
+  now?: () => Date
+  /** Told about what went wrong after Sparkfly redeemed (logs, metrics). */
+  onIncident?: (incident: RedemptionIncident) => void
+}
+
+/** The offer behind a code, as found: its view, where it was found, and its ledger entry when it has one. */
+export interface Candidate {
+  view: OfferView
+  source: OfferSource
+  entry?: LedgerEntry
+  /** When Sparkfly created it (offers issued elsewhere): their `issuedAt` in the ledger. */
+  createdAt?: string
 }

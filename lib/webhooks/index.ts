@@ -1,4 +1,10 @@
-export { type WebhookKeyring, type WebhookKeyringOptions, webhookKeyring } from './keyring'
+export {
+  type KeyringVerification,
+  verifyWithKeyring,
+  type WebhookKeyring,
+  type WebhookKeyringOptions,
+  webhookKeyring,
+} from './keyring'
 export {
   decodeWebhookSecret,
   StandardWebhooks,
@@ -10,9 +16,3 @@ export {
   WebhookSecretError,
   WebhookVerificationError,
 } from './standardWebhooks'
-export {
-  signatureProblem,
-  type VerifyWebhookSignatureOptions,
-  verifyWebhookSignature,
-  type WebhookEvent,
-} from './verifyWebhookSignature'

@@ -1,5 +1,13 @@
 import { getDefaultSecretReader, type SecretReader } from '../aws/secrets'
-import { decodeWebhookSecret, WebhookSecretError } from './standardWebhooks'
+import {
+  decodeWebhookSecret,
+  type VerifiedWebhook,
+  verifyWebhook,
+  WebhookFailure,
+  type WebhookHeaders,
+  WebhookSecretError,
+  WebhookVerificationError,
+} from './standardWebhooks'
 
 /** The webhook signing keys, read from Secrets Manager (`{"secrets": ["whsec_...", ...]}`). */
 export interface WebhookKeyring {
@@ -71,5 +79,47 @@ export function webhookKeyring(options: WebhookKeyringOptions): WebhookKeyring {
       const id = secretId()
       return decode(id, await reader().getJson(id, { forceFetch: true }))
     },
+  }
+}
+
+/** A delivery to verify against a keyring: its signature headers and raw body. */
+export interface KeyringVerification {
+  headers: WebhookHeaders
+  body: string
+  toleranceSeconds?: number
+  /** Clock (ms), read at each attempt; defaults to the system clock. */
+  now?: () => number
+}
+
+/**
+ * Verifies a delivery with the keyring's keys. When no signature matches, the secret is re-read once (rate limited
+ * by the keyring) in case a rotation added a key since it was cached; a failed re-read (a Secrets Manager blip)
+ * keeps the original refusal, so a bad signature never turns into a failure of ours.
+ *
+ * @throws {WebhookVerificationError} with the reason when the delivery is refused.
+ * @example
+ * const { id } = await verifyWithKeyring(keyring, { headers, body: event.rawBody })
+ */
+export async function verifyWithKeyring(
+  keyring: WebhookKeyring,
+  input: KeyringVerification,
+): Promise<VerifiedWebhook> {
+  const now = input.now ?? Date.now
+  const attempt = (keys: readonly Buffer[]) =>
+    verifyWebhook({
+      headers: input.headers,
+      body: input.body,
+      toleranceSeconds: input.toleranceSeconds,
+      keys,
+      now: now(),
+    })
+  try {
+    return attempt(await keyring.keys())
+  } catch (error) {
+    if (!(error instanceof WebhookVerificationError) || error.reason !== WebhookFailure.invalidSignature)
+      throw error
+    const refreshed = await keyring.refresh().catch(() => undefined)
+    if (!refreshed) throw error
+    return attempt(refreshed)
   }
 }

@@ -8,15 +8,9 @@ import {
   OfferKind,
   type TransitionFields,
 } from '../../../lib/ledger/types'
-import {
-  type RedeemReceipt,
-  type RedeemRefusal,
-  RedeemRefusedError,
-  type RedemptionDeps,
-  type RedemptionGateway,
-  type RedemptionIncident,
-  type SparkflyOffer,
-} from '../../../lib/redemption'
+import { type Offer, OfferStatus } from '../../../lib/offers'
+import type { RedemptionDeps, RedemptionIncident } from '../../../lib/redemption'
+import { FakeOffers } from '../../support/fakeOffers'
 
 /** An in-memory ledger with the real one's conditional transitions. */
 export class FakeLedger {
@@ -83,59 +77,6 @@ export class FakeLedger {
   }
 }
 
-/** A Sparkfly stand-in: offer states by code, credentials, redeem rules like the sandbox's. */
-export class FakeGateway implements RedemptionGateway {
-  readonly offerStates = new Map<string, SparkflyOffer>()
-  readonly credentialStatus = new Map<string, string>()
-  readonly calls: string[] = []
-  /** Thrown by the next redeem instead of answering. */
-  nextRedeemError: unknown
-  now = new Date('2025-03-01T12:00:00Z')
-
-  async findOfferStateByCode(code: string) {
-    this.calls.push('findOfferStateByCode')
-    return structuredClone([...this.offerStates.values()].find((o) => o.code === code))
-  }
-
-  async redeemOfferState(memberId: string, offerStateId: string): Promise<RedeemReceipt> {
-    this.calls.push(`redeemOfferState:${memberId}:${offerStateId}`)
-    this.throwNext()
-    const state = this.offerStates.get(offerStateId)
-    if (!state || state.memberId !== memberId) throw refused('not_found')
-    if (state.status === 'voided') throw refused('voided')
-    if (state.status === 'redeemed') throw refused('already_redeemed')
-    if (state.activatesAt && this.now < new Date(state.activatesAt)) throw refused('not_yet_active')
-    if (state.expiresAt && this.now >= new Date(state.expiresAt)) throw refused('expired')
-    state.status = 'redeemed'
-    state.redeemedAt = this.now.toISOString()
-    return { redeemedAt: state.redeemedAt, offerName: '10% off' }
-  }
-
-  async redeemCredential(credentialId: string): Promise<RedeemReceipt> {
-    this.calls.push(`redeemCredential:${credentialId}`)
-    this.throwNext()
-    const status = this.credentialStatus.get(credentialId)
-    if (!status) throw refused('not_found')
-    if (status === 'voided') throw refused('voided')
-    if (status === 'redeemed') throw refused('already_redeemed')
-    this.credentialStatus.set(credentialId, 'redeemed')
-    return { redeemedAt: this.now.toISOString() }
-  }
-
-  get redeemCalls(): number {
-    return this.calls.filter((c) => c.startsWith('redeem')).length
-  }
-
-  private throwNext() {
-    if (this.nextRedeemError === undefined) return
-    const error = this.nextRedeemError
-    this.nextRedeemError = undefined
-    throw error
-  }
-}
-
-const refused = (reason: RedeemRefusal) => new RedeemRefusedError(reason, reason)
-
 export class FakePublisher implements OfferEventPublisher {
   readonly events: OfferCloudEvent[] = []
   failures = 0
@@ -148,16 +89,16 @@ export class FakePublisher implements OfferEventPublisher {
   }
 }
 
-/** Ledger, gateway, publisher and the deps that tie them, at a fixed `now`. */
+/** Ledger, offers port, publisher and the deps that tie them, at a fixed `now` (Sparkfly's clock can move apart). */
 export function world(now = new Date('2025-03-01T12:00:00Z')) {
   const ledger = new FakeLedger()
-  const gateway = new FakeGateway()
-  gateway.now = now
+  const sparkfly = { now }
+  const offers = new FakeOffers(() => sparkfly.now)
   const publisher = new FakePublisher()
   const incidents: RedemptionIncident[] = []
   const deps: RedemptionDeps = {
     ledger,
-    gateway,
+    offers,
     publisher,
     eventSource: 'urn:test',
     requestId: 'msg_1',
@@ -166,10 +107,22 @@ export function world(now = new Date('2025-03-01T12:00:00Z')) {
     now: () => now,
     onIncident: (incident) => incidents.push(incident),
   }
-  return { ledger, gateway, publisher, incidents, deps, now }
+  return { ledger, offers, sparkfly, publisher, incidents, deps, now }
 }
 
-/** An offer state the project issued: in the ledger and at Sparkfly. */
+/** The calls the offers port received, in short: `findByCode:<code>`, `redeem:<kind>:<id>[:<memberId>]`. */
+export function sparkflyCalls(w: ReturnType<typeof world>): string[] {
+  return w.offers.calls.map(({ operation, args }) => {
+    if (operation !== 'redeem') return `${operation}:${String(args[0])}`
+    const ref = args[0] as Offer
+    return ['redeem', ref.kind, ref.id, ...(ref.memberId ? [ref.memberId] : [])].join(':')
+  })
+}
+
+/** How many redeems reached the offers port. */
+export const redeemCalls = (w: ReturnType<typeof world>) => w.offers.callsOf('redeem').length
+
+/** An offer state the project issued: in the ledger and at Sparkfly (whose redeem answers its name). */
 export function issuedOfferState(
   w: ReturnType<typeof world>,
   overrides: { id?: string; code?: string; memberId?: string; activatesAt?: string; expiresAt?: string } = {},
@@ -181,13 +134,14 @@ export function issuedOfferState(
     activatesAt: overrides.activatesAt ?? '2025-02-01T00:00:00.000Z',
     expiresAt: overrides.expiresAt ?? '2025-04-01T00:00:00.000Z',
   }
-  w.gateway.offerStates.set(id, {
+  w.offers.seed({
     kind: OfferKind.offerState,
     id,
     code,
-    status: 'incomplete',
+    status: OfferStatus.open,
     memberId,
     offerId: '1701',
+    offerName: '10% off',
     ...window,
   })
   return w.ledger.add({

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { HttpProblem } from '../../../lib/edge/errors'
 import { type HttpResult, httpHandler, json } from '../../../lib/edge/http'
+import { RedemptionAnswerMetric, redemptionAnswerMetrics } from '../../../lib/edge/redemption'
 import { logger, metrics } from '../../../lib/observability'
-import { RedemptionAnswerMetric, redemptionAnswerMetrics } from '../../../lib/redemption'
 import { lambdaContext } from '../../support/events'
 import { httpApiEvent } from '../webhooks/helpers'
 

@@ -6,6 +6,8 @@ import { parse } from 'yaml'
 import { HttpProblem } from '../../../lib/edge/errors'
 import { type HttpResult, httpHandler } from '../../../lib/edge/http'
 import { finalAnswer, IdempotencyProblems } from '../../../lib/edge/idempotency'
+import { redemptionRequest, redemptionResponse } from '../../../lib/edge/redemption'
+import { verifyWebhookSignature } from '../../../lib/edge/webhookSignature'
 import { OfferKind } from '../../../lib/ledger/types'
 import { logger } from '../../../lib/observability'
 import {
@@ -14,10 +16,9 @@ import {
   RedemptionLimits,
   type RedemptionOutcome,
   RedemptionStatus,
-  redemptionResponse,
 } from '../../../lib/redemption'
 import { createSparkflyError } from '../../../lib/sparkfly/errors'
-import { decodeWebhookSecret, signWebhook, verifyWebhookSignature } from '../../../lib/webhooks'
+import { decodeWebhookSecret, signWebhook } from '../../../lib/webhooks'
 import { lambdaContext } from '../../support/events'
 import { httpApiEvent, signedHeaders } from '../webhooks/helpers'
 
@@ -44,7 +45,7 @@ const offerState: OfferView = {
   expiresAt: '2025-03-31T00:00:00.000Z',
 }
 
-type Scenario = (request: ReturnType<typeof parseRedemptionRequest>) => Promise<HttpResult>
+type Scenario = (request: ReturnType<typeof redemptionRequest>) => Promise<HttpResult>
 
 /** What the idempotency layer stores and answers for a final refusal (404, 409, 410, 422). */
 const stored =
@@ -77,7 +78,7 @@ async function answer(
   const body =
     request.body ?? JSON.stringify({ code: 'K7Q2M9XR4T', transactionId: 'T-1001', storeId: 'store-12' })
   const key = decodeWebhookSecret(SECRET)
-  const handler = httpHandler<unknown>(async (event) => scenario(parseRedemptionRequest(event.body)), {
+  const handler = httpHandler<unknown>(async (event) => scenario(redemptionRequest(event.body)), {
     maxBodyBytes: MAX_BODY_BYTES,
     beforeParse: [
       verifyWebhookSignature({ keyring: { keys: async () => [key], refresh: async () => undefined } }),

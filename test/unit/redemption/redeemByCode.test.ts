@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { LedgerStatus, OfferKind } from '../../../lib/ledger/types'
+import { OfferStatus } from '../../../lib/offers'
 import { EXTERNAL_SOURCE_ID, RedemptionStatus, redeemByCode } from '../../../lib/redemption'
-import { SparkflyServerError } from '../../../lib/sparkfly/errors'
-import { issuedOfferState, world } from './fakes'
+import { SparkflyServerError, SparkflyTimeoutError } from '../../../lib/sparkfly/errors'
+import { serverError, timeoutError } from '../../support/fakeOffers'
+import { issuedOfferState, redeemCalls, sparkflyCalls, world } from './fakes'
 
 const request = { code: 'K7Q2M9XR4T', transactionId: 'T-1001', storeId: '12' }
 
@@ -29,7 +31,7 @@ describe('redeemByCode', () => {
           offerName: '10% off',
         },
       })
-      expect(w.gateway.calls).toEqual(['redeemOfferState:42:9001'])
+      expect(sparkflyCalls(w)).toEqual(['redeem:offerState:9001:42'])
       expect(w.ledger.calls).toEqual(['findByCode', 'transition'])
       expect(w.ledger.entries.get('os#9001')).toMatchObject({
         status: LedgerStatus.redeemed,
@@ -77,7 +79,7 @@ describe('redeemByCode', () => {
       const unknown = await redeemByCode({ ...request, code: 'NOPE000000' }, w.deps)
       expect(otherMember).toEqual({ status: RedemptionStatus.notFound })
       expect(unknown).toEqual(otherMember)
-      expect(w.gateway.redeemCalls).toBe(0)
+      expect(redeemCalls(w)).toBe(0)
       expect(w.publisher.events).toHaveLength(0)
     })
 
@@ -101,7 +103,7 @@ describe('redeemByCode', () => {
       entry.transactionId = 'T-OTHER'
       const outcome = await redeemByCode(request, w.deps)
       expect(outcome).toMatchObject({ status: expected, decidedBy: 'ledger', offer: { id: '9001', status } })
-      expect(w.gateway.calls).toEqual([])
+      expect(w.offers.calls).toEqual([])
     })
 
     it('refuses an offer before its activation time (not_yet_active) and after expiry (expired)', async () => {
@@ -115,7 +117,7 @@ describe('redeemByCode', () => {
       const late = world()
       issuedOfferState(late, { expiresAt: '2025-03-01T12:00:00.000Z' })
       expect(await redeemByCode(request, late.deps)).toMatchObject({ status: RedemptionStatus.expired })
-      expect([...early.gateway.calls, ...late.gateway.calls]).toEqual([])
+      expect([...early.offers.calls, ...late.offers.calls]).toEqual([])
     })
 
     it.each([
@@ -126,8 +128,8 @@ describe('redeemByCode', () => {
       async (_label, sparkflyStatus, expected) => {
         const w = world()
         issuedOfferState(w)
-        const state = w.gateway.offerStates.get('9001')
-        if (state) state.status = sparkflyStatus
+        const state = w.offers.peek(OfferKind.offerState, '9001')
+        if (state) w.offers.seed({ ...state, status: sparkflyStatus as OfferStatus })
         const outcome = await redeemByCode(request, w.deps)
         expect(outcome).toMatchObject({
           status: expected,
@@ -143,7 +145,7 @@ describe('redeemByCode', () => {
     it('maps Sparkfly expiry and activation refusals (sandbox clock ahead of ours)', async () => {
       const w = world()
       issuedOfferState(w, { expiresAt: '2025-03-05T00:00:00.000Z' })
-      w.gateway.now = new Date('2025-03-06T00:00:00Z')
+      w.sparkfly.now = new Date('2025-03-06T00:00:00Z')
       expect(await redeemByCode(request, w.deps)).toMatchObject({
         status: RedemptionStatus.expired,
         decidedBy: 'sparkfly',
@@ -164,7 +166,7 @@ describe('redeemByCode', () => {
         replayed: true,
         redeemedAt: first.status === 'redeemed' ? first.redeemedAt : '',
       })
-      expect(w.gateway.redeemCalls).toBe(1)
+      expect(redeemCalls(w)).toBe(1)
       // The event goes out again with the same id, so consumers drop the duplicate.
       expect(w.publisher.events.map((e) => e.id)).toEqual([
         'offer.redeemed:os#9001',
@@ -181,14 +183,24 @@ describe('redeemByCode', () => {
         status: RedemptionStatus.alreadyRedeemed,
         offer: { transactionId: 'T-1001' },
       })
-      expect(w.gateway.redeemCalls).toBe(1)
+      expect(redeemCalls(w)).toBe(1)
     })
 
     it('propagates Sparkfly failures (5xx) without touching the ledger or publishing', async () => {
       const w = world()
       issuedOfferState(w)
-      w.gateway.nextRedeemError = new SparkflyServerError('boom', { status: 500 })
+      w.offers.fail('redeem', { error: serverError('boom') })
       await expect(redeemByCode(request, w.deps)).rejects.toBeInstanceOf(SparkflyServerError)
+      expect(w.ledger.entries.get('os#9001')?.status).toBe(LedgerStatus.issued)
+      expect(w.publisher.events).toHaveLength(0)
+    })
+
+    it('propagates a redeem whose answer was lost (applied at Sparkfly) without recording or publishing', async () => {
+      const w = world()
+      issuedOfferState(w)
+      w.offers.fail('redeem', { error: timeoutError(), applied: true })
+      await expect(redeemByCode(request, w.deps)).rejects.toBeInstanceOf(SparkflyTimeoutError)
+      expect(w.offers.peek(OfferKind.offerState, '9001')?.status).toBe(OfferStatus.redeemed)
       expect(w.ledger.entries.get('os#9001')?.status).toBe(LedgerStatus.issued)
       expect(w.publisher.events).toHaveLength(0)
     })
@@ -217,6 +229,37 @@ describe('redeemByCode', () => {
       expect((await redeemByCode(request, w2.deps)).status).toBe(RedemptionStatus.redeemed)
       expect(w2.incidents.map((i) => i.kind)).toEqual(['event_publish_failed'])
     })
+    it('asks Sparkfly for the member of an offer state the ledger kept without one, then redeems under it', async () => {
+      const w = world()
+      const entry = issuedOfferState(w)
+      delete entry.memberId
+      const outcome = await redeemByCode(request, w.deps)
+      expect(outcome).toMatchObject({ status: RedemptionStatus.redeemed, offer: { memberId: '42' } })
+      expect(sparkflyCalls(w)).toEqual(['findByCode:K7Q2M9XR4T', 'redeem:offerState:9001:42'])
+    })
+
+    it('answers not_found when Sparkfly no longer knows the offer, and records nothing', async () => {
+      const w = world()
+      w.ledger.add({ kind: OfferKind.offerState, id: '9001', code: 'K7Q2M9XR4T', memberId: '42' })
+      expect(await redeemByCode(request, w.deps)).toEqual({ status: RedemptionStatus.notFound })
+      expect(sparkflyCalls(w)).toEqual(['redeem:offerState:9001:42'])
+      expect(w.ledger.entries.get('os#9001')?.status).toBe(LedgerStatus.issued)
+      expect(w.incidents).toEqual([])
+      expect(w.publisher.events).toHaveLength(0)
+    })
+
+    it('answers a retry the index read missed (Sparkfly: already redeemed) from the ledger entry, as a replay', async () => {
+      const w = world()
+      issuedOfferState(w)
+      await redeemByCode(request, w.deps)
+      // The byCode index lags: it still shows the offer issued.
+      const stale = { ...(w.ledger.entries.get('os#9001') as object), status: LedgerStatus.issued }
+      w.ledger.findByCode = async () => structuredClone(stale) as never
+      const again = await redeemByCode(request, { ...w.deps, requestId: 'msg_2' })
+      expect(again).toMatchObject({ status: RedemptionStatus.redeemed, replayed: true, source: 'ledger' })
+      expect(redeemCalls(w)).toBe(2)
+      expect(w.incidents.map((i) => i.kind)).toEqual(['stale_ledger'])
+    })
   })
 
   describe('a credential the project issued', () => {
@@ -230,10 +273,11 @@ describe('redeemByCode', () => {
         offerId: '1701',
         issuedAt: '2025-02-20T00:00:00.000Z',
       })
-      w.gateway.credentialStatus.set('555', 'active')
+      w.offers.seed({ kind: OfferKind.credential, id: '555', code: 'CRED000001', memberId: '42' })
       const outcome = await redeemByCode({ ...request, code: 'CRED000001' }, w.deps)
       expect(outcome).toMatchObject({ status: 'redeemed', offer: { kind: 'credential', id: '555' } })
-      expect(w.gateway.calls).toEqual(['redeemCredential:555'])
+      expect(sparkflyCalls(w)).toEqual(['redeem:credential:555'])
+      expect(w.offers.callsOf('redeem')[0]?.args).toEqual([{ kind: 'credential', id: '555' }])
       expect(w.publisher.events[0]?.id).toBe('offer.redeemed:cred#555')
     })
 
@@ -246,22 +290,22 @@ describe('redeemByCode', () => {
         memberId: '42',
         issuedAt: '2024-11-30T00:00:00.000Z',
       })
-      w.gateway.credentialStatus.set('555', 'active')
+      w.offers.seed({ kind: OfferKind.credential, id: '555', code: 'CRED000001', memberId: '42' })
       expect(await redeemByCode({ ...request, code: 'CRED000001' }, w.deps)).toMatchObject({
         status: 'expired',
       })
-      expect(w.gateway.calls).toEqual([])
+      expect(w.offers.calls).toEqual([])
     })
   })
 
   describe('an offer state issued elsewhere (not in the ledger)', () => {
     it('finds it at Sparkfly by code, redeems it, records it in the ledger as redeemed and publishes the event', async () => {
       const w = world()
-      w.gateway.offerStates.set('777', {
+      w.offers.seed({
         kind: OfferKind.offerState,
         id: '777',
         code: 'EXT0000001',
-        status: 'incomplete',
+        status: OfferStatus.open,
         memberId: '42',
         offerId: '1701',
         createdAt: '2025-02-10T00:00:00.000Z',
@@ -272,7 +316,7 @@ describe('redeemByCode', () => {
         source: 'sparkfly',
         offer: { id: '777', memberId: '42' },
       })
-      expect(w.gateway.calls).toEqual(['findOfferStateByCode', 'redeemOfferState:42:777'])
+      expect(sparkflyCalls(w)).toEqual(['findByCode:EXT0000001', 'redeem:offerState:777:42'])
       expect(w.ledger.entries.get('os#777')).toMatchObject({
         status: LedgerStatus.redeemed,
         sourceId: EXTERNAL_SOURCE_ID,
@@ -288,11 +332,11 @@ describe('redeemByCode', () => {
 
     it('refuses it from Sparkfly state when already redeemed, without a redeem call', async () => {
       const w = world()
-      w.gateway.offerStates.set('777', {
+      w.offers.seed({
         kind: OfferKind.offerState,
         id: '777',
         code: 'EXT0000001',
-        status: 'redeemed',
+        status: OfferStatus.redeemed,
         memberId: '42',
         redeemedAt: '2025-02-11T00:00:00.000Z',
       })
@@ -300,16 +344,16 @@ describe('redeemByCode', () => {
         status: 'already_redeemed',
         offer: { redeemedAt: '2025-02-11T00:00:00.000Z' },
       })
-      expect(w.gateway.redeemCalls).toBe(0)
+      expect(redeemCalls(w)).toBe(0)
     })
 
     it('answers not_found for another member', async () => {
       const w = world()
-      w.gateway.offerStates.set('777', {
+      w.offers.seed({
         kind: OfferKind.offerState,
         id: '777',
         code: 'EXT0000001',
-        status: 'incomplete',
+        status: OfferStatus.open,
         memberId: '42',
       })
       expect(await redeemByCode({ ...request, code: 'EXT0000001', memberId: '7' }, w.deps)).toEqual({

@@ -1,22 +1,23 @@
 import { describe, expect, it } from 'vitest'
 import { HttpProblem } from '../../../lib/edge/errors'
-import { parseRedemptionRequest } from '../../../lib/redemption'
+import { redemptionRequest } from '../../../lib/edge/redemption'
+import { PermanentError } from '../../../lib/errors'
+import { InvalidRedemptionRequest, parseRedemptionRequest } from '../../../lib/redemption'
 
 const now = new Date('2025-03-01T12:00:00Z')
 
-/** The fields the 400 names, or 'valid'. */
+/** The fields the refusal names, or 'valid'. */
 function refusedFields(body: unknown): string[] | 'valid' {
   try {
     parseRedemptionRequest(body, now)
     return 'valid'
   } catch (error) {
-    if (!(error instanceof HttpProblem)) throw error
-    expect(error.status).toBe(400)
-    return (error.extensions.errors as Array<{ field: string }>).map((e) => e.field)
+    if (!(error instanceof InvalidRedemptionRequest)) throw error
+    return error.problems.map((e) => e.field)
   }
 }
 
-describe('parseRedemptionRequest', () => {
+describe("parseRedemptionRequest (and the edge's redemptionRequest, its 400)", () => {
   it('accepts the contract body and normalises ids to strings', () => {
     expect(
       parseRedemptionRequest(
@@ -99,14 +100,29 @@ describe('parseRedemptionRequest', () => {
     expect(refusedFields(body)).toEqual(fields)
   })
 
-  it('says why in a detail a supervisor can act on, without echoing the values', () => {
+  it('refuses with a permanent error of its own, classified by class and reason', () => {
+    let refusal: unknown
+    try {
+      parseRedemptionRequest({ code: 'A1' }, now)
+    } catch (error) {
+      refusal = error
+    }
+    expect(refusal).toBeInstanceOf(InvalidRedemptionRequest)
+    expect(refusal).toBeInstanceOf(PermanentError)
+    expect(refusal).toMatchObject({ reason: 'invalid_body', retryable: false })
+    expect((refusal as Error).message).toBe('transactionId is required')
+  })
+
+  it('says why in a 400 detail a supervisor can act on, without echoing the values', () => {
     let problem: HttpProblem | undefined
     try {
-      parseRedemptionRequest({ code: '<script>alert(1)</script>', transactionId: 'T' }, now)
+      redemptionRequest({ code: '<script>alert(1)</script>', transactionId: 'T' }, now)
     } catch (error) {
       problem = error as HttpProblem
     }
+    expect(problem).toBeInstanceOf(HttpProblem)
     expect(problem?.status).toBe(400)
+    expect(problem?.extensions).toMatchObject({ reason: 'invalid_body', errors: [{ field: 'code' }] })
     expect(problem?.detail).toMatch(
       /^Fix the request and send it again: code may only contain letters, digits/,
     )
@@ -126,7 +142,7 @@ describe('parseRedemptionRequest', () => {
     (field, value) => {
       let problem: HttpProblem | undefined
       try {
-        parseRedemptionRequest({ code: 'A1', transactionId: 'T', [field]: value }, now)
+        redemptionRequest({ code: 'A1', transactionId: 'T', [field]: value }, now)
       } catch (error) {
         problem = error as HttpProblem
       }

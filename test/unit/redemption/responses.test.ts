@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { HttpProblem } from '../../../lib/edge/errors'
 import { problemResponse } from '../../../lib/edge/problem'
+import { redemptionResponse } from '../../../lib/edge/redemption'
 import { OfferKind } from '../../../lib/ledger/types'
-import { type OfferView, type RedemptionOutcome, redemptionResponse } from '../../../lib/redemption'
+import type { OfferView, RedemptionOutcome } from '../../../lib/redemption'
 
 const offer: OfferView = {
   kind: OfferKind.offerState,

@@ -1,12 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { SecretReader } from '../../../lib/aws/secrets'
 import { httpHandler, json } from '../../../lib/edge/http'
-import {
-  verifyWebhookSignature,
-  type WebhookEvent,
-  type WebhookKeyring,
-  webhookKeyring,
-} from '../../../lib/webhooks'
+import { verifyWebhookSignature, type WebhookEvent } from '../../../lib/edge/webhookSignature'
+import { type WebhookKeyring, webhookKeyring } from '../../../lib/webhooks'
 import { lambdaContext } from '../../support/events'
 import { httpApiEvent, newWebhookSecret, signedHeaders } from './helpers'
 

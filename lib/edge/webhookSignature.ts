@@ -1,14 +1,14 @@
 import type { MiddlewareObj } from '@middy/core'
-import { HttpProblem } from '../edge/errors'
-import type { HttpEvent, HttpResult } from '../edge/http'
-import type { WebhookKeyring } from './keyring'
 import {
   StandardWebhooks,
   type VerifiedWebhook,
-  verifyWebhook,
-  WebhookFailure,
+  verifyWithKeyring,
+  type WebhookFailure,
+  type WebhookKeyring,
   WebhookVerificationError,
-} from './standardWebhooks'
+} from '../webhooks'
+import { HttpProblem } from './errors'
+import type { HttpEvent, HttpResult } from './http'
 
 /** An HTTP event whose Standard Webhooks signature was verified. */
 export type WebhookEvent<TBody = unknown> = HttpEvent<TBody> & { webhook: VerifiedWebhook }
@@ -49,9 +49,8 @@ export function signatureProblem(reason: WebhookFailure): HttpProblem {
 
 /**
  * Middy middleware (pass it as `beforeParse` to `httpHandler`): verifies the Standard Webhooks signature over the raw
- * body before anything parses it, and refuses the request with 401 problem+json otherwise. When no signature matches,
- * the secret is re-read once (rate limited) in case a rotation added a key since it was cached. On success the
- * verified id and timestamp are on `event.webhook`.
+ * body before anything parses it ({@link verifyWithKeyring}: a key added by a rotation is picked up), and refuses
+ * the request with 401 problem+json otherwise. On success the verified id and timestamp are on `event.webhook`.
  *
  * @example
  * export const handler = httpHandler(fn, { beforeParse: [verifyWebhookSignature({ keyring })] })
@@ -59,32 +58,22 @@ export function signatureProblem(reason: WebhookFailure): HttpProblem {
 export function verifyWebhookSignature(
   options: VerifyWebhookSignatureOptions,
 ): MiddlewareObj<HttpEvent, HttpResult> {
-  const now = options.now ?? Date.now
   const { headers: names } = StandardWebhooks
 
   const before: MiddlewareObj<HttpEvent, HttpResult>['before'] = async (request) => {
     const event = request.event as WebhookEvent
     const headers = event.headers ?? {}
-    const input = {
-      headers: {
-        id: headers[names.id],
-        timestamp: headers[names.timestamp],
-        signature: headers[names.signature],
-      },
-      body: event.rawBody ?? '',
-      toleranceSeconds: options.toleranceSeconds,
-    }
     try {
-      try {
-        event.webhook = verifyWebhook({ ...input, keys: await options.keyring.keys(), now: now() })
-      } catch (error) {
-        if (!(error instanceof WebhookVerificationError) || error.reason !== WebhookFailure.invalidSignature)
-          throw error
-        // A failed re-read (Secrets Manager blip) must not turn a bad signature into a 5xx.
-        const refreshed = await options.keyring.refresh().catch(() => undefined)
-        if (!refreshed) throw error
-        event.webhook = verifyWebhook({ ...input, keys: refreshed, now: now() })
-      }
+      event.webhook = await verifyWithKeyring(options.keyring, {
+        headers: {
+          id: headers[names.id],
+          timestamp: headers[names.timestamp],
+          signature: headers[names.signature],
+        },
+        body: event.rawBody ?? '',
+        toleranceSeconds: options.toleranceSeconds,
+        now: options.now,
+      })
     } catch (error) {
       if (!(error instanceof WebhookVerificationError)) throw error
       options.onRefused?.(error.reason)

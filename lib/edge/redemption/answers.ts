@@ -1,7 +1,15 @@
-import { HttpProblem } from '../edge/errors'
-import { type HttpResult, json } from '../edge/http'
-import { OfferKind } from '../ledger/types'
-import { type OfferView, type RedemptionOutcome, RedemptionStatus } from './types'
+import { OfferKind } from '../../ledger/types'
+import {
+  type FieldProblem,
+  InvalidRedemptionRequest,
+  type OfferView,
+  parseRedemptionRequest,
+  type RedemptionOutcome,
+  type RedemptionRequest,
+  RedemptionStatus,
+} from '../../redemption'
+import { HttpProblem } from '../errors'
+import { type HttpResult, json } from '../http'
 
 /** The 200 body of a redemption (contracts §3): the offer state / credential, member, offer and redemption time. */
 export interface RedemptionAnswer {
@@ -22,7 +30,7 @@ export interface RedemptionAnswer {
 
 interface RedeemedItem {
   id: string
-  code: string
+  code?: string
   status: string
   activatesAt?: string
   expiresAt?: string
@@ -91,41 +99,46 @@ export const RedemptionProblems = {
     ),
 } as const
 
+type Redeemed = Extract<RedemptionOutcome, { status: typeof RedemptionStatus.redeemed }>
+
+/** The 200 body of a redemption. */
+function redeemedAnswer(outcome: Redeemed): RedemptionAnswer {
+  const { offer } = outcome
+  const item: RedeemedItem = {
+    id: offer.id,
+    code: offer.code,
+    status: offer.status,
+    ...(offer.activatesAt ? { activatesAt: offer.activatesAt } : {}),
+    ...(offer.expiresAt ? { expiresAt: offer.expiresAt } : {}),
+  }
+  return {
+    status: 'redeemed',
+    kind: offer.kind,
+    ...(offer.kind === OfferKind.offerState ? { offerState: item } : { credential: item }),
+    member: {
+      ...(offer.memberId ? { id: offer.memberId } : {}),
+      ...(offer.memberIdentifier ? { identifier: offer.memberIdentifier } : {}),
+    },
+    offer: {
+      ...(offer.offerId ? { id: offer.offerId } : {}),
+      ...(offer.campaignId ? { campaignId: offer.campaignId } : {}),
+      ...(offer.offerName ? { name: offer.offerName } : {}),
+    },
+    redeemedAt: outcome.redeemedAt,
+    transactionId: outcome.transactionId,
+    ...(outcome.storeId !== undefined ? { storeId: outcome.storeId } : {}),
+    replayed: outcome.replayed,
+  }
+}
+
 /**
  * The HTTP answer of a redemption outcome: 200 with {@link RedemptionAnswer}, or throws the {@link HttpProblem}
  * (404 / 409 / 410 / 422) that the idempotency layer stores and replays like any final answer.
  */
 export function redemptionResponse(outcome: RedemptionOutcome): HttpResult {
   switch (outcome.status) {
-    case RedemptionStatus.redeemed: {
-      const { offer } = outcome
-      const item: RedeemedItem = {
-        id: offer.id,
-        code: offer.code,
-        status: offer.status,
-        ...(offer.activatesAt ? { activatesAt: offer.activatesAt } : {}),
-        ...(offer.expiresAt ? { expiresAt: offer.expiresAt } : {}),
-      }
-      const answer: RedemptionAnswer = {
-        status: 'redeemed',
-        kind: offer.kind,
-        ...(offer.kind === OfferKind.offerState ? { offerState: item } : { credential: item }),
-        member: {
-          ...(offer.memberId ? { id: offer.memberId } : {}),
-          ...(offer.memberIdentifier ? { identifier: offer.memberIdentifier } : {}),
-        },
-        offer: {
-          ...(offer.offerId ? { id: offer.offerId } : {}),
-          ...(offer.campaignId ? { campaignId: offer.campaignId } : {}),
-          ...(offer.offerName ? { name: offer.offerName } : {}),
-        },
-        redeemedAt: outcome.redeemedAt,
-        transactionId: outcome.transactionId,
-        ...(outcome.storeId !== undefined ? { storeId: outcome.storeId } : {}),
-        replayed: outcome.replayed,
-      }
-      return json(200, answer)
-    }
+    case RedemptionStatus.redeemed:
+      return json(200, redeemedAnswer(outcome))
     case RedemptionStatus.notFound:
       throw RedemptionProblems.notFound()
     case RedemptionStatus.alreadyRedeemed:
@@ -136,5 +149,30 @@ export function redemptionResponse(outcome: RedemptionOutcome): HttpResult {
       throw RedemptionProblems.expired(outcome.offer)
     case RedemptionStatus.notYetActive:
       throw RedemptionProblems.notYetActive(outcome.offer)
+  }
+}
+
+/** The 400 problem for `problems`: which fields and why, never the values sent. */
+export function invalidBody(problems: readonly FieldProblem[]): HttpProblem {
+  const list = problems.map((p) => `${p.field} ${p.problem}`).join('; ')
+  return new HttpProblem(400, 'Invalid request body', `Fix the request and send it again: ${list}.`, {
+    reason: 'invalid_body',
+    errors: problems,
+  })
+}
+
+/**
+ * The redemption request in a parsed webhook body (`parseRedemptionRequest`).
+ *
+ * @throws {HttpProblem} 400 naming each invalid field and why, for an {@link InvalidRedemptionRequest}.
+ * @example
+ * const request = redemptionRequest(event.body)
+ */
+export function redemptionRequest(body: unknown, now?: Date): RedemptionRequest {
+  try {
+    return parseRedemptionRequest(body, now)
+  } catch (error) {
+    if (error instanceof InvalidRedemptionRequest) throw invalidBody(error.problems)
+    throw error
   }
 }

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { RedeemRefusal, RedeemRefusedError, sparkflyRedemptionGateway } from '../../../lib/redemption'
-import type { SparkflyRedemptionApi } from '../../../lib/redemption/sparkflyGateway'
+import { OfferKind } from '../../../lib/ledger/types'
+import {
+  type RedeemOutcome,
+  RedeemRefusal,
+  type SparkflyOffersApi,
+  sparkflyOffers,
+  withCallOptions,
+} from '../../../lib/offers'
 import { createSparkflyError, SparkflyServerError, SparkflyTimeoutError } from '../../../lib/sparkfly/errors'
 import type { OfferState } from '../../../lib/sparkfly/resources/offerStates'
+
+// What redemption uses of the offers port over the Sparkfly client: findByCode and redeem.
 
 const sparkfly422 = (message: string) =>
   createSparkflyError({ status: 422, body: { trace: 't', error: message } })
@@ -14,7 +22,7 @@ function client(behaviour: {
   credential?: () => unknown
 }) {
   const calls: unknown[][] = []
-  const api: SparkflyRedemptionApi = {
+  const api = {
     offerStates: {
       query: async (...args: unknown[]) => {
         calls.push(['query', ...args])
@@ -26,28 +34,32 @@ function client(behaviour: {
         calls.push(['redeem', ...args])
         return (behaviour.redeem ?? (() => ({ offer_state_id: 1 })))()
       },
-    } as SparkflyRedemptionApi['offerStates'],
+    },
     credentials: {
       redeem: async (...args: unknown[]) => {
         calls.push(['credentials.redeem', ...args])
         return (behaviour.credential ?? (() => ({ id: 1 })))()
       },
-    } as SparkflyRedemptionApi['credentials'],
-  }
+    },
+  } as unknown as SparkflyOffersApi
   return { api, calls }
 }
 
-async function refusalOf(promise: Promise<unknown>): Promise<string> {
+const offerState = { kind: OfferKind.offerState, id: '777', memberId: '42' }
+const credential = { kind: OfferKind.credential, id: '555' }
+
+/** The refusal reason of a redeem, 'redeemed', or what it threw. */
+async function refusalOf(promise: Promise<RedeemOutcome>): Promise<string> {
   try {
-    await promise
-    return 'no refusal'
+    const outcome = await promise
+    return outcome.outcome === 'refused' ? outcome.reason : outcome.outcome
   } catch (error) {
-    return error instanceof RedeemRefusedError ? error.reason : `other: ${(error as Error).name}`
+    return `threw: ${(error as Error).name}`
   }
 }
 
-describe('sparkflyRedemptionGateway', () => {
-  it('finds an offer state by code with the effective window and ids as strings', async () => {
+describe('sparkflyOffers for redemption', () => {
+  it('finds an offer state by code with the effective window and ids as strings, within the call budget', async () => {
     const { api, calls } = client({
       query: () => ({
         offer_state_id: 777,
@@ -62,12 +74,12 @@ describe('sparkflyRedemptionGateway', () => {
         offer_name: '10% off',
       }),
     })
-    const gateway = sparkflyRedemptionGateway(api, () => ({ totalTimeoutMs: 3000 }))
-    expect(await gateway.findOfferStateByCode('EXT0000001')).toEqual({
+    const offers = withCallOptions(sparkflyOffers(api), () => ({ totalTimeoutMs: 3000 }))
+    expect(await offers.findByCode('EXT0000001')).toEqual({
       kind: 'offerState',
       id: '777',
       code: 'EXT0000001',
-      status: 'incomplete',
+      status: 'open',
       memberId: '42',
       offerId: '1701',
       campaignId: 'abc',
@@ -79,7 +91,7 @@ describe('sparkflyRedemptionGateway', () => {
   })
 
   it('answers undefined for an unknown code', async () => {
-    expect(await sparkflyRedemptionGateway(client({}).api).findOfferStateByCode('NOPE')).toBeUndefined()
+    expect(await sparkflyOffers(client({}).api).findByCode('NOPE')).toBeUndefined()
   })
 
   it.each([
@@ -93,7 +105,7 @@ describe('sparkflyRedemptionGateway', () => {
         throw sparkfly422(message)
       },
     })
-    expect(await refusalOf(sparkflyRedemptionGateway(api).redeemOfferState('42', '777'))).toBe(reason)
+    expect(await refusalOf(sparkflyOffers(api).redeem(offerState))).toBe(reason)
   })
 
   it.each([
@@ -105,7 +117,7 @@ describe('sparkflyRedemptionGateway', () => {
         throw sparkfly422(message)
       },
     })
-    expect(await refusalOf(sparkflyRedemptionGateway(api).redeemCredential('555'))).toBe(reason)
+    expect(await refusalOf(sparkflyOffers(api).redeem(credential))).toBe(reason)
   })
 
   it('maps a 404 on redeem to not_found', async () => {
@@ -114,9 +126,7 @@ describe('sparkflyRedemptionGateway', () => {
         throw createSparkflyError({ status: 404, body: { trace: 't', error: 'Credential not found' } })
       },
     })
-    expect(await refusalOf(sparkflyRedemptionGateway(api).redeemCredential('555'))).toBe(
-      RedeemRefusal.notFound,
-    )
+    expect(await refusalOf(sparkflyOffers(api).redeem(credential))).toBe(RedeemRefusal.notFound)
   })
 
   it('lets transient failures through unchanged (they become 502/503)', async () => {
@@ -126,20 +136,29 @@ describe('sparkflyRedemptionGateway', () => {
           throw error
         },
       })
-      expect(await refusalOf(sparkflyRedemptionGateway(api).redeemOfferState('42', '777'))).toBe(
-        `other: ${error.name}`,
-      )
+      await expect(sparkflyOffers(api).redeem(offerState)).rejects.toBe(error)
     }
   })
 
-  it('returns the redemption time and offer name Sparkfly answered', async () => {
+  it('returns the redemption time and offer name Sparkfly answered, redeeming under the member', async () => {
     const { api, calls } = client({
       redeem: () => ({ offer_state_id: 777, redeemed_at: '2025-03-01T12:00:00Z', offer_name: '10% off' }),
     })
-    expect(await sparkflyRedemptionGateway(api).redeemOfferState('42', '777')).toEqual({
+    const offers = withCallOptions(sparkflyOffers(api), () => ({ totalTimeoutMs: 2500 }))
+    expect(await offers.redeem(offerState)).toEqual({
+      outcome: 'redeemed',
       redeemedAt: '2025-03-01T12:00:00Z',
       offerName: '10% off',
     })
-    expect(calls[0]?.slice(0, 3)).toEqual(['redeem', '42', '777'])
+    expect(calls[0]).toEqual(['redeem', '42', '777', undefined, { totalTimeoutMs: 2500 }])
+  })
+
+  it('redeems a credential by its id alone', async () => {
+    const { api, calls } = client({ credential: () => ({ id: 555, redeemed_at: '2025-03-01T12:00:00Z' }) })
+    expect(await sparkflyOffers(api).redeem(credential)).toEqual({
+      outcome: 'redeemed',
+      redeemedAt: '2025-03-01T12:00:00Z',
+    })
+    expect(calls[0]?.slice(0, 2)).toEqual(['credentials.redeem', '555'])
   })
 })
