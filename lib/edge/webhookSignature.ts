@@ -70,7 +70,7 @@ export function verifyWebhookSignature(
           timestamp: headers[names.timestamp],
           signature: headers[names.signature],
         },
-        body: event.rawBody ?? '',
+        body: event.rawBytes ?? Buffer.alloc(0),
         toleranceSeconds: options.toleranceSeconds,
         now: options.now,
       })

@@ -85,7 +85,7 @@ export function webhookKeyring(options: WebhookKeyringOptions): WebhookKeyring {
 /** A delivery to verify against a keyring: its signature headers and raw body. */
 export interface KeyringVerification {
   headers: WebhookHeaders
-  body: string
+  body: string | Uint8Array
   toleranceSeconds?: number
   /** Clock (ms), read at each attempt; defaults to the system clock. */
   now?: () => number
@@ -98,7 +98,7 @@ export interface KeyringVerification {
  *
  * @throws {WebhookVerificationError} with the reason when the delivery is refused.
  * @example
- * const { id } = await verifyWithKeyring(keyring, { headers, body: event.rawBody })
+ * const { id } = await verifyWithKeyring(keyring, { headers, body: event.rawBytes })
  */
 export async function verifyWithKeyring(
   keyring: WebhookKeyring,

@@ -91,8 +91,9 @@ export function decodeWebhookSecret(secret: string): Buffer {
   return key
 }
 
-function hmac(key: Buffer, id: string, timestamp: string, body: string): Buffer {
-  return createHmac('sha256', key).update(`${id}.${timestamp}.`, 'utf8').update(body, 'utf8').digest()
+function hmac(key: Buffer, id: string, timestamp: string, body: string | Uint8Array): Buffer {
+  const mac = createHmac('sha256', key).update(`${id}.${timestamp}.`, 'utf8')
+  return (typeof body === 'string' ? mac.update(body, 'utf8') : mac.update(body)).digest()
 }
 
 /**
@@ -105,7 +106,8 @@ export function signWebhook(input: {
   secret: string | Buffer
   id: string
   timestamp: number | string
-  body: string
+  /** The body exactly as sent: bytes, or text that is signed as its UTF-8 encoding. */
+  body: string | Uint8Array
 }): string {
   const key = typeof input.secret === 'string' ? decodeWebhookSecret(input.secret) : input.secret
   return `${StandardWebhooks.version},${hmac(key, input.id, String(input.timestamp), input.body).toString('base64')}`
@@ -166,7 +168,8 @@ function parseSignatures(header: string): Buffer[] {
 export function verifyWebhook(input: {
   keys: readonly Buffer[]
   headers: WebhookHeaders
-  body: string
+  /** The body exactly as sent: bytes, or text that is signed as its UTF-8 encoding. */
+  body: string | Uint8Array
   /** Current time (default: the system clock). */
   now?: Date | number
   toleranceSeconds?: number

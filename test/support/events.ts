@@ -127,7 +127,7 @@ export function httpApiEvent(
 
 /** The three Standard Webhooks headers for `body`, signed with every secret given. */
 export function signedHeaders(
-  body: string,
+  body: string | Uint8Array,
   secrets: string[],
   options: { id?: string; timestamp?: number } = {},
 ): Record<string, string> {

@@ -134,6 +134,39 @@ describe('verifyWebhookSignature', () => {
     expect((await call(event)).statusCode).toBe(200)
   })
 
+  it('signs the exact bytes: a Latin-1 body signed over its bytes passes the check, then fails as not UTF-8', async () => {
+    const secret = newWebhookSecret()
+    const { call, reached } = setup(
+      webhookKeyring({ secretId: 'pos/webhook', reader: fakeReader({ secrets: [secret] }).reader }),
+    )
+    const latin1 = Buffer.from('{"code":"CAF\u00c9","transactionId":"T1"}', 'latin1')
+    const response = await call(
+      httpApiEvent({
+        body: latin1.toString('base64'),
+        isBase64Encoded: true,
+        headers: signedHeaders(latin1, [secret]),
+      }),
+    )
+    expect(response.statusCode).toBe(400)
+    expect(JSON.parse(String(response.body)).detail).toBe('The request body is not valid UTF-8.')
+    expect(reached).toHaveLength(0)
+  })
+
+  it('never lets one signature cover two different byte bodies that decode to the same lossy text', async () => {
+    const secret = newWebhookSecret()
+    const { call } = setup(
+      webhookKeyring({ secretId: 'pos/webhook', reader: fakeReader({ secrets: [secret] }).reader }),
+    )
+    const signed = Buffer.from([0x7b, 0x7d, 0xff]) // "{}" + an invalid byte: lossy UTF-8 reads "{}\ufffd"
+    const other = Buffer.from([0x7b, 0x7d, 0xfe]) // another invalid byte, the same lossy text
+    expect(signed.toString('utf8')).toBe(other.toString('utf8'))
+    const headers = signedHeaders(signed, [secret])
+    const response = await call(
+      httpApiEvent({ body: other.toString('base64'), isBase64Encoded: true, headers }),
+    )
+    expect(response.statusCode).toBe(401)
+  })
+
   it('reads mixed-case header names (normalised by the chain)', async () => {
     const secret = newWebhookSecret()
     const { call } = setup(
