@@ -7,8 +7,9 @@ import { createSecretReader } from '../lib/aws/secrets'
 import { getConfig } from '../lib/config'
 import { parseLoyaltyEvent } from '../lib/events/inbound'
 import { SqsOfferEventPublisher } from '../lib/events/outbound'
-import { issueForEvent, loadRules, sparkflyIssuanceGateway } from '../lib/issuance'
+import { issueForEvent, loadRules } from '../lib/issuance'
 import { Ledger } from '../lib/ledger/Ledger'
+import { sparkflyOffers } from '../lib/offers'
 import { createSparkflyClient, sparkflyConfigFromEnv } from '../lib/sparkfly'
 
 /**
@@ -38,7 +39,7 @@ export async function naiveHandler(event: SQSEvent, context: Context): Promise<S
     for (const record of event.Records) {
       try {
         await issueForEvent(parseLoyaltyEvent(record.body), {
-          gateway: sparkflyIssuanceGateway(sparkfly),
+          offers: sparkflyOffers(sparkfly),
           ledger,
           publisher,
           rules,

@@ -1,4 +1,4 @@
-import { PermanentError } from '../edge/errors'
+import { PermanentError } from '../errors'
 import * as z from '../validation/zod'
 
 const isoDate = z.iso.datetime({ offset: true })

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto'
-import { PermanentError, TransientError } from '../edge/errors'
+import { TransientError } from '../errors'
 import type { LoyaltyEvent } from '../events/inbound'
 import { buildOfferEvent, type OfferEventPublisher, OfferEventType } from '../events/outbound'
-import type { Ledger } from '../ledger/Ledger'
-import { ledgerKey } from '../ledger/Ledger'
-import { OfferKind } from '../ledger/types'
-import type { IssuanceCallOptions, IssuanceGateway, IssuedOffer } from './gateway'
+import { type Ledger, ledgerKey } from '../ledger/Ledger'
+import type { NewLedgerEntry } from '../ledger/types'
+import { type CallOptions, callFailure, type IssueRequest, type Offer, type Offers } from '../offers'
+import { type IssuanceWindow, issueRequest, windowFor } from './request'
 import { type IssuanceRule, type IssuanceRules, rulesFor } from './rules'
 
 export interface IssuanceDeps {
-  gateway: IssuanceGateway
-  ledger: Ledger
+  /** Sparkfly, through the offers port: issuance issues, and looks up what an earlier attempt may have issued. */
+  offers: Pick<Offers, 'issue' | 'findByExternalRef'>
+  /** The claims that make issuance exactly-once, and the record of what was issued. */
+  ledger: Pick<Ledger, 'claim' | 'record' | 'completeClaim' | 'releaseClaim'>
   publisher: OfferEventPublisher
   rules: IssuanceRules
   /** CloudEvents `source` of the events we publish. */
@@ -22,14 +24,15 @@ export interface IssuanceDeps {
   now?: () => Date
 }
 
+/** What issuance remembers of an offer: the claim's result and the answer to a duplicate. */
+export type IssuedOfferRef = Pick<Offer, 'kind' | 'id' | 'code'>
+
 /** What happened for one (event, rule). */
 export interface IssuanceOutcome {
   ruleId: string
   status: 'issued' | 'recovered' | 'duplicate'
-  offer: Pick<IssuedOffer, 'kind' | 'id' | 'code'>
+  offer: IssuedOfferRef
 }
-
-const DAY_MS = 86_400_000
 
 /**
  * How the claim bounds the Sparkfly calls made under it. A call must be over (answered or abandoned) this long before
@@ -43,43 +46,19 @@ export const ISSUANCE_CLAIM_LIMITS = {
   minCallMs: 500,
 } as const
 
-/** The Sparkfly `external_ref_id` of the offer that `rule` issues for `event`: it names the event. */
-export function externalRefId(event: Pick<LoyaltyEvent, 'id'>, rule: Pick<IssuanceRule, 'id'>): string {
-  return `le:${rule.id}:${event.id}`
-}
-
 const claimKey = (event: LoyaltyEvent, rule: IssuanceRule) =>
   ledgerKey.claim(
     `issue:${createHash('sha256').update(`${event.source}\n${event.id}`).digest('base64url')}:${rule.id}`,
   )
 
-/** Could the failed call have been applied by Sparkfly? Then a retry must look the offer up before issuing. */
-function mayHaveReachedSparkfly(error: unknown): boolean {
-  const e = error as { name?: string; status?: number }
-  // Abandoned by our own deadline: the request may have been sent.
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return true
-  if (e?.name === 'SparkflyTimeoutError' || e?.name === 'SparkflyServerError') return e.status !== 503
-  if (e?.name === 'SparkflyConnectionError') return true
-  return false
-}
-
-/** The validity window of the offer: the event's override, else the rule's window from the event's time. */
-function windowFor(event: LoyaltyEvent, rule: IssuanceRule, receivedAt: Date) {
-  if (rule.issue.kind !== OfferKind.offerState) return {}
-  const base = event.time ? new Date(event.time) : receivedAt
-  const activatesAt =
-    event.activatesAt ??
-    new Date(base.getTime() + rule.issue.window.startsAfterMinutes * 60_000).toISOString()
-  const expiresAt =
-    event.expiresAt ??
-    new Date(new Date(activatesAt).getTime() + rule.issue.window.validForDays * DAY_MS).toISOString()
-  if (new Date(expiresAt) <= new Date(activatesAt)) {
-    throw new PermanentError(
-      'invalid_window',
-      `expiresAt (${expiresAt}) is not after activatesAt (${activatesAt})`,
-    )
-  }
-  return { activatesAt, expiresAt }
+/**
+ * Could the failed call have been applied at Sparkfly (a 5xx, a timeout, a lost connection, or a failure that is
+ * not Sparkfly's answer at all, such as our own deadline aborting it)? Then the next attempt looks the offer up
+ * before issuing.
+ */
+function mayHaveBeenApplied(error: unknown): boolean {
+  const failure = callFailure(error)
+  return failure === undefined || failure.applied === 'maybe'
 }
 
 /**
@@ -90,7 +69,13 @@ function windowFor(event: LoyaltyEvent, rule: IssuanceRule, receivedAt: Date) {
  *    its `external_ref_id` before anything is issued (`recovered`);
  * 3. the offer is recorded in the ledger and `offer.issued` published before the claim is completed, so a crash at
  *    any point leaves work that the redelivery finishes without issuing again.
- * Events that match no rule return an empty list.
+ * Events that match no rule return an empty list. Throws {@link PermanentError} for what no retry fixes (an invalid
+ * window, a credential rule without `member.id`), {@link TransientError} while another attempt holds the claim, and
+ * lets the offers port's failures through.
+ *
+ * @example
+ * const outcomes = await issueForEvent(event, { offers, ledger, publisher, rules, eventSource, owner, leaseMs })
+ * // [{ ruleId: 'tier-upgrade-reward', status: 'issued', offer: { kind: 'offerState', id: '1001', code: '...' } }]
  */
 export async function issueForEvent(
   event: LoyaltyEvent,
@@ -112,18 +97,39 @@ async function issueOnce(
 ): Promise<IssuanceOutcome> {
   const now = deps.now ?? (() => new Date())
   const window = windowFor(event, rule, receivedAt)
+  const request = issueRequest(event, rule, window)
   const key = claimKey(event, rule)
   const claimedAt = now()
-  const claim = await deps.ledger.claim<IssuanceOutcome['offer']>(key, deps.owner, deps.leaseMs, claimedAt)
-  const leaseEndsMs = claimedAt.getTime() + deps.leaseMs
+  const claim = await deps.ledger.claim<IssuedOfferRef>(key, deps.owner, deps.leaseMs, claimedAt)
   if (claim.status === 'done') return { ruleId: rule.id, status: 'duplicate', offer: claim.result }
   if (claim.status === 'busy') {
     throw new TransientError(`Issuance of rule ${rule.id} for event ${event.id} is in progress elsewhere`)
   }
 
-  const ref = externalRefId(event, rule)
-  /** Limits of the next Sparkfly call: over before the lease ends, with the safety margin. */
-  const callOptions = (): IssuanceCallOptions => {
+  const lookUpFirst = claim.attempt > 1 && claim.previous?.mayHaveReachedSparkfly !== false
+  // An earlier attempt may have issued the offer: that stays true for the next attempt until a look-up settles it,
+  // so an attempt that fails before (or while) looking up never lets the next one issue without looking.
+  const progress = { mayHaveIssued: lookUpFirst }
+  try {
+    const callOptions = claimBoundCallOptions(claimedAt.getTime() + deps.leaseMs, now, rule, event)
+    const { offer, recovered } = await obtainOffer(request, lookUpFirst, deps.offers, callOptions, progress)
+    const result = await recordAndPublish(event, rule, request, window, offer, deps, now)
+    await deps.ledger.completeClaim(key, deps.owner, result, now())
+    return { ruleId: rule.id, status: recovered ? 'recovered' : 'issued', offer: result }
+  } catch (error) {
+    await deps.ledger.releaseClaim(key, deps.owner, progress.mayHaveIssued, now())
+    throw error
+  }
+}
+
+/** Limits of the next Sparkfly call: over before the lease ends, with the safety margin; none when too little is left. */
+function claimBoundCallOptions(
+  leaseEndsMs: number,
+  now: () => Date,
+  rule: IssuanceRule,
+  event: LoyaltyEvent,
+): () => CallOptions {
+  return () => {
     const budgetMs = leaseEndsMs - ISSUANCE_CLAIM_LIMITS.leaseSafetyMs - now().getTime()
     if (budgetMs < ISSUANCE_CLAIM_LIMITS.minCallMs) {
       throw new TransientError(
@@ -132,111 +138,83 @@ async function issueOnce(
     }
     return { signal: AbortSignal.timeout(budgetMs), totalTimeoutMs: budgetMs }
   }
-  const lookUpFirst = claim.attempt > 1 && claim.previous?.mayHaveReachedSparkfly !== false
-  // An earlier attempt may have issued the offer: that stays true for the next attempt until a look-up settles it,
-  // so an attempt that fails before (or while) looking up never lets the next one issue without looking.
-  let reachedSparkfly = lookUpFirst
+}
+
+/**
+ * The offer for `request`: the one an earlier attempt issued (looked up when `lookUpFirst`), else a new one.
+ * Keeps `progress.mayHaveIssued` true whenever a failure leaves an issued offer possible.
+ */
+async function obtainOffer(
+  request: IssueRequest,
+  lookUpFirst: boolean,
+  offers: IssuanceDeps['offers'],
+  callOptions: () => CallOptions,
+  progress: { mayHaveIssued: boolean },
+): Promise<{ offer: Offer; recovered: boolean }> {
+  const found = lookUpFirst ? await offers.findByExternalRef(request, callOptions()) : undefined
+  progress.mayHaveIssued = false
+  if (found) {
+    progress.mayHaveIssued = true
+    return { offer: found, recovered: true }
+  }
+  const options = callOptions()
   try {
-    let offer = lookUpFirst ? await findPrevious(event, rule, ref, deps.gateway, callOptions()) : undefined
-    reachedSparkfly = false
-    const recovered = offer !== undefined
-    if (!offer) {
-      const options = callOptions()
-      try {
-        offer = await issue(event, rule, ref, window, deps.gateway, options)
-      } catch (error) {
-        reachedSparkfly = mayHaveReachedSparkfly(error)
-        throw error
-      }
-    }
-    reachedSparkfly = true
-    const { entry } = await deps.ledger.record({
-      kind: offer.kind,
-      id: offer.id,
-      sourceId: event.id,
-      ruleId: rule.id,
-      externalRefId: ref,
-      issuedAt: now().toISOString(),
-      ...pick(offer, [
-        'code',
-        'memberId',
-        'offerId',
-        'campaignId',
-        'channelId',
-        'storeId',
-        'activatesAt',
-        'expiresAt',
-      ]),
-      ...(event.member.identifier ? { memberIdentifier: event.member.identifier } : {}),
-      ...(!offer.memberId && event.member.id ? { memberId: event.member.id } : {}),
-      ...(!offer.activatesAt && window.activatesAt ? { activatesAt: window.activatesAt } : {}),
-      ...(!offer.expiresAt && window.expiresAt ? { expiresAt: window.expiresAt } : {}),
-    })
-    await deps.publisher.publish(
-      buildOfferEvent(OfferEventType.issued, entry, deps.eventSource, { occurredAt: entry.issuedAt }),
-    )
-    const result = { kind: entry.kind, id: entry.id, ...(entry.code ? { code: entry.code } : {}) }
-    await deps.ledger.completeClaim(key, deps.owner, result, now())
-    return { ruleId: rule.id, status: recovered ? 'recovered' : 'issued', offer: result }
+    const offer = await offers.issue(request, options)
+    progress.mayHaveIssued = true
+    return { offer, recovered: false }
   } catch (error) {
-    await deps.ledger.releaseClaim(key, deps.owner, reachedSparkfly, now())
+    progress.mayHaveIssued = mayHaveBeenApplied(error)
     throw error
   }
 }
 
-function issue(
+/** Records the offer in the ledger and publishes `offer.issued`; answers what the claim keeps. */
+async function recordAndPublish(
   event: LoyaltyEvent,
   rule: IssuanceRule,
-  ref: string,
-  window: { activatesAt?: string; expiresAt?: string },
-  gateway: IssuanceGateway,
-  options: IssuanceCallOptions,
-): Promise<IssuedOffer> {
-  if (rule.issue.kind === OfferKind.offerState) {
-    return gateway.issueOfferState(
-      {
-        campaignId: rule.issue.campaignId,
-        externalRefId: ref,
-        ...(event.member.id ? { memberId: event.member.id } : { memberIdentifier: event.member.identifier }),
-        ...window,
-      },
-      options,
-    )
-  }
-  return gateway.createCredential(credentialRequest(event, rule, ref), options)
+  request: IssueRequest,
+  window: IssuanceWindow,
+  offer: Offer,
+  deps: IssuanceDeps,
+  now: () => Date,
+): Promise<IssuedOfferRef> {
+  const { entry } = await deps.ledger.record({
+    kind: offer.kind,
+    id: offer.id,
+    sourceId: event.id,
+    ruleId: rule.id,
+    externalRefId: request.externalRefId,
+    issuedAt: now().toISOString(),
+    ...ledgerFields(offer, event, window),
+  })
+  await deps.publisher.publish(
+    buildOfferEvent(OfferEventType.issued, entry, deps.eventSource, { occurredAt: entry.issuedAt }),
+  )
+  return { kind: entry.kind, id: entry.id, ...(entry.code ? { code: entry.code } : {}) }
 }
 
-function findPrevious(
+const OFFER_FIELDS = [
+  'code',
+  'memberId',
+  'offerId',
+  'campaignId',
+  'channelId',
+  'storeId',
+  'activatesAt',
+  'expiresAt',
+] as const satisfies ReadonlyArray<keyof Offer & keyof NewLedgerEntry>
+
+/** What the ledger keeps of the offer: Sparkfly's answer, completed with the event's member and the window asked for. */
+function ledgerFields(
+  offer: Offer,
   event: LoyaltyEvent,
-  rule: IssuanceRule,
-  ref: string,
-  gateway: IssuanceGateway,
-  options: IssuanceCallOptions,
-): Promise<IssuedOffer | undefined> {
-  return rule.issue.kind === OfferKind.offerState
-    ? gateway.findOfferStateByExternalRef(ref, options)
-    : gateway.findCredentialByExternalRef(credentialRequest(event, rule, ref), options)
-}
-
-function credentialRequest(event: LoyaltyEvent, rule: IssuanceRule, ref: string) {
-  if (rule.issue.kind !== OfferKind.credential) throw new Error('not a credential rule')
-  if (!event.member.id) {
-    throw new PermanentError(
-      'member_id_required',
-      `Rule ${rule.id} issues a credential, which needs member.id`,
-    )
-  }
-  return {
-    memberId: event.member.id,
-    offerId: String(rule.issue.offerId),
-    channelId: String(rule.issue.channelId),
-    externalRefId: ref,
-    ...(rule.issue.storeId ? { storeId: String(rule.issue.storeId) } : {}),
-  }
-}
-
-function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {}
-  for (const key of keys) if (source[key] !== undefined) out[key] = source[key]
-  return out
+  window: IssuanceWindow,
+): Partial<Pick<NewLedgerEntry, (typeof OFFER_FIELDS)[number] | 'memberIdentifier'>> {
+  const fields: Partial<Pick<NewLedgerEntry, (typeof OFFER_FIELDS)[number] | 'memberIdentifier'>> = {}
+  for (const field of OFFER_FIELDS) if (offer[field] !== undefined) fields[field] = offer[field]
+  if (event.member.identifier) fields.memberIdentifier = event.member.identifier
+  if (!fields.memberId && event.member.id) fields.memberId = event.member.id
+  if (!fields.activatesAt && window.activatesAt) fields.activatesAt = window.activatesAt
+  if (!fields.expiresAt && window.expiresAt) fields.expiresAt = window.expiresAt
+  return fields
 }

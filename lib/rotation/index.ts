@@ -1,4 +1,6 @@
-export { createTokenMinter, type TokenMinterOptions } from './minter'
+// Token rotation: mints a fresh Sparkfly token and stores it where every handler reads it. Transport-free: the
+// adapters (Secrets Manager, /auth) are wired in lib/app/rotation.ts, the scheduled edge is lib/edge/rotation.ts.
+
 export {
   type RotatedTokenSecret,
   type RotationResult,
@@ -8,5 +10,3 @@ export {
   type TokenRotationDeps,
   TokenRotationError,
 } from './rotateToken'
-export { secretsManagerTokenStore, TokenSecretWriteError } from './secrets'
-export { tokenRotationDepsFrom } from './wiring'

@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-sqs'
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import pLimit from 'p-limit'
-import { externalRefId } from '../../lib/issuance/issueForEvent'
+import { externalRefId } from '../../lib/issuance'
 import { loadRules, rulesFor } from '../../lib/issuance/rules'
 import { ledgerKey } from '../../lib/ledger/Ledger'
 import { OfferKind } from '../../lib/ledger/types'

@@ -3,11 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resetAppContext } from '../../lib/app/context'
 import { resetConfig } from '../../lib/config'
 import { parseLoyaltyEvent } from '../../lib/events/inbound'
-import { issueForEvent } from '../../lib/issuance'
-import { externalRefId } from '../../lib/issuance/issueForEvent'
-import { loadRules } from '../../lib/issuance/rules'
-import { sparkflyIssuanceGateway } from '../../lib/issuance/sparkflyGateway'
+import { externalRefId, issueForEvent, loadRules } from '../../lib/issuance'
 import type { Ledger } from '../../lib/ledger/Ledger'
+import { sparkflyOffers } from '../../lib/offers'
 import { cloudEvent, eventBridgeEvent, lambdaContext, sqsEvent, sqsRecord } from '../support/events'
 import { startTestSystem, type TestSystem } from '../support/system'
 
@@ -115,16 +113,20 @@ describe('issue-offers handler', () => {
     }
   })
 
-  it('retries a record when Sparkfly is unavailable, then issues it once', async () => {
+  it('retries a record when Sparkfly is unavailable, then looks it up (a 503 may have been applied) and issues it once', async () => {
     const event = cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(4).id } })
     const record = sqsRecord(event)
     system.sandbox.admin.setFaults({ failNext: { status: 503, count: 10, operation: 'offerStates.issue' } })
     const failed = await invoke([record])
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }])
     system.sandbox.admin.clearFaults()
+    system.sandbox.admin.resetCounters()
     const retried = await invoke([record])
     expect(retried.batchItemFailures).toEqual([])
     expect(offerStatesWithRef(externalRefId(event, { id: 'birthday-treat' }))).toHaveLength(1)
+    // a 503 counts as possibly applied: the redelivery looks the offer up by external_ref_id before issuing
+    expect(system.sandbox.admin.counters()['offerStates.query']).toBe(1)
+    expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(1)
     await system.drainQueue(system.aws.queues.offerEvents, { waitMs: 200 })
   })
 
@@ -176,7 +178,7 @@ describe('issue-offers handler', () => {
 describe('issueForEvent crash recovery', () => {
   it('given a process that died after Sparkfly accepted (claim left pending), the redelivery after the lease recovers without issuing again', async () => {
     const rules = loadRules('local')
-    const gateway = sparkflyIssuanceGateway(system.client)
+    const offers = sparkflyOffers(system.client)
     const published: string[] = []
     const publisher = { publish: async (e: { type: string }) => void published.push(e.type) }
     const event = parseLoyaltyEvent(
@@ -191,7 +193,7 @@ describe('issueForEvent crash recovery', () => {
     dyingLedger.releaseClaim = async () => undefined
     system.sandbox.admin.resetCounters()
     const t0 = new Date()
-    const deps = { gateway, rules, publisher, eventSource: 'urn:test', leaseMs: 60_000 }
+    const deps = { offers, rules, publisher, eventSource: 'urn:test', leaseMs: 60_000 }
 
     await expect(
       issueForEvent(event, { ...deps, ledger: dyingLedger, owner: 'a', now: () => t0 }),

@@ -3,9 +3,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { resetAppContext } from '../../lib/app/context'
 import { resetConfig } from '../../lib/config'
-import { sparkflyIssuanceGateway } from '../../lib/issuance/sparkflyGateway'
 import { Ledger } from '../../lib/ledger/Ledger'
-import type { LedgerEntry } from '../../lib/ledger/types'
+import type { LedgerEntry, NewLedgerEntry } from '../../lib/ledger/types'
+import { type Offer, sparkflyOffers } from '../../lib/offers'
 import { createSparkflyClient, resetSparkflyClientFromEnv, type SparkflyClient } from '../../lib/sparkfly'
 import { type LocalAws, startLocalAws } from '../../local/aws'
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../local/sandbox'
@@ -50,6 +50,28 @@ export interface TestSystem {
 }
 
 let sequence = 0
+
+/** What the ledger keeps of an offer Sparkfly issued (as issuance records it). */
+function ledgerFields(offer: Offer): Omit<NewLedgerEntry, 'sourceId' | 'issuedAt'> {
+  const { kind, id, code, memberId, memberIdentifier, offerId, campaignId, channelId, storeId } = offer
+  const { activatesAt, expiresAt } = offer
+  const fields = {
+    code,
+    memberId,
+    memberIdentifier,
+    offerId,
+    campaignId,
+    channelId,
+    storeId,
+    activatesAt,
+    expiresAt,
+  }
+  return {
+    kind,
+    id,
+    ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+  }
+}
 
 /**
  * Starts the sandbox and the local AWS services, creates the queues, tables and secrets, and points this process's
@@ -109,7 +131,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     baseUrl: sandbox.url,
     secretId: aws.secretIds.sparkfly,
   })
-  const gateway = sparkflyIssuanceGateway(client)
+  const offers = sparkflyOffers(client)
   const firstMember = () => sandbox.fixtures.members[0]!.id
 
   return {
@@ -121,7 +143,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     webhookSecrets,
     async issueOfferState(o = {}) {
       const ref = `test:${++sequence}:${randomBytes(4).toString('hex')}`
-      const offer = await gateway.issueOfferState({
+      const offer = await offers.issue({
+        kind: 'offerState',
         campaignId: o.campaignXid ?? sandbox.fixtures.campaigns.active.xid,
         memberId: String(o.memberId ?? firstMember()),
         externalRefId: ref,
@@ -129,7 +152,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}),
       })
       const { entry } = await ledger.record({
-        ...offer,
+        ...ledgerFields(offer),
         sourceId: o.sourceId ?? ref,
         externalRefId: ref,
         issuedAt: sandbox.admin.clock.now().toISOString(),
@@ -138,14 +161,15 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     },
     async issueCredential(o = {}) {
       const ref = `test:${++sequence}:${randomBytes(4).toString('hex')}`
-      const offer = await gateway.createCredential({
+      const offer = await offers.issue({
+        kind: 'credential',
         memberId: String(o.memberId ?? firstMember()),
         offerId: String(sandbox.fixtures.offerId),
         channelId: String(sandbox.fixtures.channelId),
         externalRefId: ref,
       })
       const { entry } = await ledger.record({
-        ...offer,
+        ...ledgerFields(offer),
         sourceId: o.sourceId ?? ref,
         externalRefId: ref,
         issuedAt: o.issuedAt ?? sandbox.admin.clock.now().toISOString(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PermanentError } from '../../../lib/edge/errors'
+import { PermanentError } from '../../../lib/errors'
 import { parseLoyaltyEvent } from '../../../lib/events/inbound'
 import { cloudEvent, eventBridgeEvent } from '../../support/events'
 
