@@ -1,4 +1,4 @@
-import { PermanentError } from '../edge/errors'
+import { PermanentError } from '../errors'
 import { VoidConflictError, VoidNotFoundError } from './errors'
 import { describeIssues, parseWith, type VoidRequestMessage, voidRequestMessageSchema } from './requests'
 import { type OfferView, VoidConflict } from './types'

@@ -1,3 +1,5 @@
+// Voiding: one engine (`voidOffer`) behind the staff API and the bulk queue, free of any transport.
+
 export {
   BulkVoidFailure,
   type BulkVoidOutcome,
@@ -6,35 +8,25 @@ export {
   parseVoidRequest,
   processVoidRequest,
 } from './bulk'
-export { voidDeps } from './deps'
 export { VoidConflictError, VoidNotFoundError } from './errors'
-export type { OfferStateRef, RemoteOffer, RemoteStatus, VoidCallResult, VoidGateway } from './gateway'
 export {
-  handleStaffVoid,
-  idempotencyKeyOf,
-  parseStaffVoidRequest,
-  requireStaffIdentity,
-  type StaffVoidDeps,
-  type StaffVoidRequest,
-  StaffVoidRoute,
-  staffSubject,
-  staffVoidMetrics,
-  voidProblem,
-} from './http'
-export {
+  describeIssues,
   type FieldIssue,
+  type Parsed,
+  parseStaffVoid,
+  StaffTargetKind,
+  type StaffVoid,
   type VoidRequestMessage,
   voidRequestMessageSchema,
   voidTargetSchema,
 } from './requests'
-export { sparkflyVoidGateway } from './sparkflyGateway'
 export {
   type OfferView,
   type VoidActor,
   VoidConflict,
   VoidLimits,
-  type VoidOutcome,
+  type VoidResult,
   type VoidTarget,
 } from './types'
-export { offerView } from './view'
+export { offerView, remoteView } from './view'
 export { describeTarget, type VoidDeps, voidOffer } from './voidOffer'

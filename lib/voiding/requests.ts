@@ -202,3 +202,48 @@ export function parseWith<T>(schema: z.core.$ZodType<T>, value: unknown, prefix:
 export function describeIssues(issues: FieldIssue[]): string {
   return issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')
 }
+
+/** What a staff request voids, as its path names it; each kind has its own path parameter. */
+export const StaffTargetKind = {
+  offerState: 'offerStateId',
+  credential: 'credentialId',
+  code: 'code',
+} as const
+export type StaffTargetKind = (typeof StaffTargetKind)[keyof typeof StaffTargetKind]
+
+/** A validated staff void request. */
+export interface StaffVoid {
+  target: VoidTarget
+  reason: string
+}
+
+/**
+ * Validates a staff void request: the id (or code) from its path and its JSON body (`reason`, and for an offer state
+ * exactly one of `memberId` / `memberIdentifier`). Answers every problem at once, each naming its field (the path
+ * parameter is named as `kind`).
+ *
+ * @example
+ * parseStaffVoid(StaffTargetKind.credential, '44', { reason: 'Duplicate' }) // { ok: true, value: { target: { credentialId: '44' }, ... } }
+ */
+export function parseStaffVoid(kind: StaffTargetKind, rawId: unknown, body: unknown): Parsed<StaffVoid> {
+  const issues: FieldIssue[] = []
+  const id = z.safeParse(kind === StaffTargetKind.code ? codeSchema : sparkflyIdSchema, rawId)
+  if (!id.success) issues.push({ field: kind, message: id.error.issues[0]?.message ?? 'is invalid' })
+  const parsed = parseWith(
+    kind === StaffTargetKind.offerState ? offerStateVoidBodySchema : reasonOnlyBodySchema,
+    body,
+  )
+  if (!parsed.ok) issues.push(...parsed.issues)
+  if (!id.success || !parsed.ok) return { ok: false, issues }
+
+  const { reason } = parsed.value
+  if (kind === StaffTargetKind.credential)
+    return { ok: true, value: { target: { credentialId: id.data }, reason } }
+  if (kind === StaffTargetKind.code) return { ok: true, value: { target: { code: id.data }, reason } }
+  const member = parsed.value as { memberId?: string; memberIdentifier?: string }
+  const target: VoidTarget =
+    member.memberId !== undefined
+      ? { offerStateId: id.data, memberId: member.memberId }
+      : { offerStateId: id.data, memberIdentifier: member.memberIdentifier ?? '' }
+  return { ok: true, value: { target, reason } }
+}

@@ -58,7 +58,7 @@ export interface OfferView {
 }
 
 /** What a successful void returns. */
-export interface VoidOutcome {
+export interface VoidResult {
   offer: OfferView
   /** False when the offer was issued outside this project and recorded in the ledger by this void. */
   tracked: boolean

@@ -1,10 +1,6 @@
 import { type LedgerEntry, LedgerStatus } from '../ledger/types'
-import type { RemoteOffer } from './gateway'
+import { compact, type Offer, OfferStatus } from '../offers'
 import type { OfferView } from './types'
-
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
-}
 
 /** How the API shows a ledger entry. */
 export function offerView(entry: LedgerEntry): OfferView {
@@ -27,14 +23,24 @@ export function offerView(entry: LedgerEntry): OfferView {
   })
 }
 
+/** Sparkfly's status in the ledger's vocabulary: an open offer is `issued`. */
+const LEDGER_STATUS_OF = {
+  [OfferStatus.open]: LedgerStatus.issued,
+  [OfferStatus.redeemed]: LedgerStatus.redeemed,
+  [OfferStatus.voided]: LedgerStatus.voided,
+} as const
+
 /** How the API shows an offer that only Sparkfly knows. */
-export function remoteView(offer: RemoteOffer, member: { id?: string; identifier?: string } = {}): OfferView {
+export function remoteView(offer: Offer, member: { id?: string; identifier?: string } = {}): OfferView {
   return compact({
     kind: offer.kind,
     id: offer.id,
-    status: offer.status,
+    status: LEDGER_STATUS_OF[offer.status],
     code: offer.code,
-    member: compact({ id: offer.memberId ?? member.id, identifier: member.identifier }),
+    member: compact({
+      id: offer.memberId ?? member.id,
+      identifier: member.identifier ?? offer.memberIdentifier,
+    }),
     campaignId: offer.campaignId,
     offerId: offer.offerId,
     activatesAt: offer.activatesAt,

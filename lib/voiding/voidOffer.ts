@@ -2,14 +2,15 @@ import { buildOfferEvent, type OfferEventPublisher, OfferEventType } from '../ev
 import { LedgerConflictError } from '../ledger/errors'
 import { type Ledger, ledgerKey } from '../ledger/Ledger'
 import { type LedgerEntry, LedgerStatus, type NewLedgerEntry, OfferKind } from '../ledger/types'
+import { compact, type Offer, type OfferRef, OfferStatus, type Offers, type VoidOutcome } from '../offers'
 import { VoidConflictError, VoidNotFoundError } from './errors'
-import { type OfferStateRef, type RemoteOffer, RemoteStatus, type VoidGateway } from './gateway'
 import { withKeyLock } from './keyedLock'
-import { type VoidActor, VoidConflict, type VoidOutcome, type VoidTarget } from './types'
+import { type VoidActor, VoidConflict, type VoidResult, type VoidTarget } from './types'
 import { offerView, remoteView } from './view'
 
+/** What voiding needs: the offers port (reads and the void itself), the ledger and the event publisher. */
 export interface VoidDeps {
-  gateway: VoidGateway
+  offers: Pick<Offers, 'get' | 'findByCode' | 'void'>
   ledger: Pick<Ledger, 'get' | 'findByCode' | 'record' | 'transition'>
   publisher: OfferEventPublisher
   /** CloudEvents `source` of the events we publish. */
@@ -21,19 +22,23 @@ interface Located {
   kind: OfferKind
   id: string
   /** What Sparkfly said about the offer while locating it (code targets not in the ledger). */
-  remote?: RemoteOffer
+  remote?: Offer
 }
 
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+/** The member references a target names, if any. */
+interface MemberRefs {
+  memberId?: string
+  memberIdentifier?: string
 }
 
-const memberOf = (target: VoidTarget): { id?: string; identifier?: string } =>
+const memberOf = (target: VoidTarget): MemberRefs =>
   'memberId' in target
-    ? { id: target.memberId }
+    ? { memberId: target.memberId }
     : 'memberIdentifier' in target
-      ? { identifier: target.memberIdentifier }
+      ? { memberIdentifier: target.memberIdentifier }
       : {}
+
+const nowOf = (deps: VoidDeps) => (deps.now?.() ?? new Date()).toISOString()
 
 /** The target in words, for details a member of staff can act on. */
 export function describeTarget(target: VoidTarget): string {
@@ -43,30 +48,41 @@ export function describeTarget(target: VoidTarget): string {
   return `offer state ${target.offerStateId} of the member with identifier ${target.memberIdentifier}`
 }
 
+const notFound = (target: VoidTarget) => new VoidNotFoundError(`No ${describeTarget(target)} exists.`)
+
 const CONFLICT_OF_STATUS = {
   [LedgerStatus.voided]: VoidConflict.alreadyVoided,
   [LedgerStatus.redeemed]: VoidConflict.alreadyRedeemed,
   [LedgerStatus.expired]: VoidConflict.expired,
 } as const
 
+const kindName = (kind: OfferKind) => (kind === OfferKind.credential ? 'Credential' : 'Offer state')
+
 function conflictOf(entry: LedgerEntry): VoidConflictError {
   const status = entry.status === LedgerStatus.issued ? LedgerStatus.voided : entry.status
-  const kind = entry.kind === OfferKind.credential ? 'Credential' : 'Offer state'
   const when = entry.voidedAt ?? entry.redeemedAt ?? entry.expiredAt
   return new VoidConflictError(
     CONFLICT_OF_STATUS[status],
     offerView(entry),
-    `${kind} ${entry.id} is already ${status}${when ? ` (since ${when})` : ''}; nothing was changed.`,
+    `${kindName(entry.kind)} ${entry.id} is already ${status}${when ? ` (since ${when})` : ''}; nothing was changed.`,
   )
 }
 
-function remoteConflict(offer: RemoteOffer, target: VoidTarget): VoidConflictError {
-  const status = offer.status === RemoteStatus.redeemed ? LedgerStatus.redeemed : LedgerStatus.voided
-  const kind = offer.kind === OfferKind.credential ? 'Credential' : 'Offer state'
+function remoteConflict(offer: Offer, target: VoidTarget): VoidConflictError {
+  const status = offer.status === OfferStatus.redeemed ? OfferStatus.redeemed : OfferStatus.voided
+  const member = memberOf(target)
   return new VoidConflictError(
     CONFLICT_OF_STATUS[status],
-    remoteView({ ...offer, status }, memberOf(target)),
-    `${kind} ${offer.id} is already ${status} in Sparkfly; nothing was changed.`,
+    remoteView({ ...offer, status }, { id: member.memberId, identifier: member.memberIdentifier }),
+    `${kindName(offer.kind)} ${offer.id} is already ${status} in Sparkfly; nothing was changed.`,
+  )
+}
+
+function noMember(view: ReturnType<typeof offerView>): VoidConflictError {
+  return new VoidConflictError(
+    VoidConflict.noMember,
+    view,
+    `Offer state ${view.id} has no member; Sparkfly can only void an offer state of a member.`,
   )
 }
 
@@ -76,16 +92,17 @@ function remoteConflict(offer: RemoteOffer, target: VoidTarget): VoidConflictErr
  *
  * - The ledger is read first: an offer that is already voided, redeemed or expired there is refused with
  *   {@link VoidConflictError} without calling Sparkfly, so a void never reaches Sparkfly twice from this project.
- * - Sparkfly's own refusals map to the same errors: 404 -> {@link VoidNotFoundError}, "already voided/redeemed" ->
- *   {@link VoidConflictError}. When Sparkfly says "already voided" for an offer the ledger still holds as issued (an
- *   earlier attempt died after its Sparkfly call), the ledger is brought in line and the event published before the
- *   conflict is reported.
+ * - Sparkfly's own answers map to the same errors: `not_found` -> {@link VoidNotFoundError}, `already_voided` /
+ *   `already_redeemed` -> {@link VoidConflictError}. When Sparkfly says "already voided" for an offer the ledger still
+ *   holds as issued (an earlier attempt died after its Sparkfly call), the ledger is brought in line and the event
+ *   published before the conflict is reported.
  * - An offer issued outside this project (not in the ledger) is looked up in Sparkfly, voided, then recorded in the
  *   ledger as voided with `sourceId` = the request, so later voids, redemptions and the sweep see it.
  * - The event is published before the ledger write: a crash in between leaves the offer `issued` in the ledger and
  *   voided in Sparkfly, which the retry completes (the event id is deterministic, so consumers deduplicate).
  *
- * Failures of Sparkfly itself (5xx, 429, timeouts) are thrown unchanged for the adapters to answer or retry.
+ * Failures of Sparkfly itself (5xx, 429, timeouts) propagate unchanged from the offers port (read them with
+ * `callFailure`) for the edges to answer or retry.
  *
  * @example
  * const { offer } = await voidOffer({ code: 'K7Q2M9XR' }, 'Fraud ticket 4411', { changedBy: 'staff-42', requestId }, deps)
@@ -95,7 +112,7 @@ export async function voidOffer(
   reason: string,
   actor: VoidActor,
   deps: VoidDeps,
-): Promise<VoidOutcome> {
+): Promise<VoidResult> {
   const located = await locate(target, deps)
   return withKeyLock(ledgerKey.offer(located.kind, located.id), async () => {
     const entry = await deps.ledger.get(located.kind, located.id)
@@ -110,8 +127,8 @@ async function locate(target: VoidTarget, deps: VoidDeps): Promise<Located> {
   if ('offerStateId' in target) return { kind: OfferKind.offerState, id: target.offerStateId }
   const entry = await deps.ledger.findByCode(target.code)
   if (entry) return { kind: entry.kind, id: entry.id }
-  const remote = await deps.gateway.findOfferStateByCode(target.code)
-  if (!remote) throw new VoidNotFoundError(`No ${describeTarget(target)} exists.`)
+  const remote = await deps.offers.findByCode(target.code)
+  if (!remote) throw notFound(target)
   return { kind: remote.kind, id: remote.id, remote }
 }
 
@@ -123,30 +140,17 @@ function belongsTo(entry: LedgerEntry, target: VoidTarget): boolean {
   return true
 }
 
-function offerStateRef(
-  id: string,
-  target: VoidTarget,
-  known: { memberId?: string; memberIdentifier?: string },
-) {
-  const ref: OfferStateRef | undefined =
-    'memberId' in target
-      ? { offerStateId: id, memberId: target.memberId }
-      : 'memberIdentifier' in target
-        ? { offerStateId: id, memberIdentifier: target.memberIdentifier }
-        : known.memberId
-          ? { offerStateId: id, memberId: known.memberId }
-          : known.memberIdentifier
-            ? { offerStateId: id, memberIdentifier: known.memberIdentifier }
-            : undefined
-  return ref
-}
-
-function noMember(view: ReturnType<typeof offerView>): VoidConflictError {
-  return new VoidConflictError(
-    VoidConflict.noMember,
-    view,
-    `Offer state ${view.id} has no member; Sparkfly can only void an offer state of a member.`,
-  )
+/**
+ * The port's reference for the void: a credential by its id; an offer state with the member the caller named, else
+ * the one known (by id first). Undefined for an offer state without any member: Sparkfly cannot void it.
+ */
+function voidRef(kind: OfferKind, id: string, target: VoidTarget, known: MemberRefs): OfferRef | undefined {
+  if (kind === OfferKind.credential) return { kind, id }
+  const named = memberOf(target)
+  if (named.memberId || named.memberIdentifier) return { kind, id, ...named }
+  if (known.memberId) return { kind, id, memberId: known.memberId }
+  if (known.memberIdentifier) return { kind, id, memberIdentifier: known.memberIdentifier }
+  return undefined
 }
 
 async function voidTracked(
@@ -155,19 +159,13 @@ async function voidTracked(
   reason: string,
   actor: VoidActor,
   deps: VoidDeps,
-): Promise<VoidOutcome> {
-  if (!belongsTo(entry, target)) throw new VoidNotFoundError(`No ${describeTarget(target)} exists.`)
+): Promise<VoidResult> {
+  if (!belongsTo(entry, target)) throw notFound(target)
   if (entry.status !== LedgerStatus.issued) throw conflictOf(entry)
+  const ref = voidRef(entry.kind, entry.id, target, entry)
+  if (!ref) throw noMember(offerView(entry))
 
-  let result: Awaited<ReturnType<VoidGateway['voidCredential']>>
-  if (entry.kind === OfferKind.credential) {
-    result = await deps.gateway.voidCredential(entry.id)
-  } else {
-    const ref = offerStateRef(entry.id, target, entry)
-    if (!ref) throw noMember(offerView(entry))
-    result = await deps.gateway.voidOfferState(ref)
-  }
-
+  const result = await deps.offers.void(ref)
   switch (result.outcome) {
     case 'voided':
       return { offer: offerView(await recordVoid(entry, reason, actor, deps)), tracked: true }
@@ -183,9 +181,13 @@ async function voidTracked(
   }
 }
 
-async function readRemote(target: VoidTarget, deps: VoidDeps): Promise<RemoteOffer | undefined> {
-  if ('credentialId' in target) return deps.gateway.getCredential(target.credentialId)
-  if ('memberId' in target) return deps.gateway.getOfferState(target.memberId, target.offerStateId)
+/** Sparkfly's view of an offer the ledger does not know; undefined when Sparkfly does not know it either. */
+async function readRemote(target: VoidTarget, deps: VoidDeps): Promise<Offer | undefined> {
+  if ('credentialId' in target)
+    return deps.offers.get({ kind: OfferKind.credential, id: target.credentialId })
+  if ('memberId' in target) {
+    return deps.offers.get({ kind: OfferKind.offerState, id: target.offerStateId, memberId: target.memberId })
+  }
   return undefined
 }
 
@@ -195,45 +197,58 @@ async function voidUntracked(
   reason: string,
   actor: VoidActor,
   deps: VoidDeps,
-): Promise<VoidOutcome> {
-  // Sparkfly has no read of an offer state by member identifier: that one is voided without looking first.
+): Promise<VoidResult> {
+  // An offer state known by member identifier alone has no code to read it by: it is voided without looking first.
   const readable = !('memberIdentifier' in target)
   const remote = located.remote ?? (readable ? await readRemote(target, deps) : undefined)
-  if (readable && !remote) throw new VoidNotFoundError(`No ${describeTarget(target)} exists.`)
-  if (remote && remote.status !== RemoteStatus.issued) throw remoteConflict(remote, target)
-  const known: RemoteOffer = remote ?? { kind: located.kind, id: located.id, status: RemoteStatus.issued }
+  if (readable && !remote) throw notFound(target)
+  if (remote && remote.status !== OfferStatus.open) throw remoteConflict(remote, target)
+  const known: Offer = remote ?? { kind: located.kind, id: located.id, status: OfferStatus.open }
+  const ref = voidRef(located.kind, located.id, target, known)
+  if (!ref) throw noMember(remoteView(known))
 
-  let result: Awaited<ReturnType<VoidGateway['voidCredential']>>
-  if (located.kind === OfferKind.credential) {
-    result = await deps.gateway.voidCredential(located.id)
-  } else {
-    const ref = offerStateRef(located.id, target, known)
-    if (!ref) throw noMember(remoteView(known))
-    result = await deps.gateway.voidOfferState(ref)
-  }
+  const result = await deps.offers.void(ref)
+  if (result.outcome !== 'voided') throw untrackedRefusal(result, known, target)
 
+  const { entry } = await deps.ledger.record(
+    untrackedEntry({ ...known, ...result.offer }, target, actor, deps),
+  )
+  if (entry.status === LedgerStatus.voided) return { offer: offerView(entry), tracked: false }
+  if (entry.status !== LedgerStatus.issued) throw conflictOf(entry)
+  return { offer: offerView(await recordVoid(entry, reason, actor, deps)), tracked: false }
+}
+
+function untrackedRefusal(
+  result: Exclude<VoidOutcome, { outcome: 'voided' }>,
+  known: Offer,
+  target: VoidTarget,
+): Error {
   switch (result.outcome) {
     case 'not_found':
-      throw new VoidNotFoundError(`No ${describeTarget(target)} exists.`)
+      return notFound(target)
     case 'already_voided':
-      throw remoteConflict({ ...known, status: RemoteStatus.voided }, target)
+      return remoteConflict({ ...known, status: OfferStatus.voided }, target)
     case 'already_redeemed':
-      throw remoteConflict({ ...known, status: RemoteStatus.redeemed }, target)
-    case 'voided':
-      break
+      return remoteConflict({ ...known, status: OfferStatus.redeemed }, target)
   }
+}
 
-  const details = { ...known, ...result.offer }
-  const at = (deps.now?.() ?? new Date()).toISOString()
+/** The ledger entry for an offer issued elsewhere that this request voided: its source is the request. */
+function untrackedEntry(
+  details: Offer,
+  target: VoidTarget,
+  actor: VoidActor,
+  deps: VoidDeps,
+): NewLedgerEntry {
   const member = memberOf(target)
-  const record: NewLedgerEntry = compact({
-    kind: located.kind,
-    id: located.id,
+  return compact({
+    kind: details.kind,
+    id: details.id,
     sourceId: actor.requestId,
-    issuedAt: details.createdAt ?? at,
+    issuedAt: details.createdAt ?? nowOf(deps),
     code: details.code,
-    memberId: details.memberId ?? member.id,
-    memberIdentifier: member.identifier,
+    memberId: details.memberId ?? member.memberId,
+    memberIdentifier: member.memberIdentifier,
     campaignId: details.campaignId,
     offerId: details.offerId,
     channelId: details.channelId,
@@ -242,10 +257,6 @@ async function voidUntracked(
     expiresAt: details.expiresAt,
     externalRefId: details.externalRefId,
   })
-  const { entry } = await deps.ledger.record(record)
-  if (entry.status === LedgerStatus.voided) return { offer: offerView(entry), tracked: false }
-  if (entry.status !== LedgerStatus.issued) throw conflictOf(entry)
-  return { offer: offerView(await recordVoid(entry, reason, actor, deps)), tracked: false }
 }
 
 /** Publishes `offer.voided`, then moves the ledger entry to `voided` with the reason and who asked. */
@@ -255,7 +266,7 @@ async function recordVoid(
   actor: VoidActor,
   deps: VoidDeps,
 ): Promise<LedgerEntry> {
-  const at = (deps.now?.() ?? new Date()).toISOString()
+  const at = nowOf(deps)
   const voided: LedgerEntry = {
     ...entry,
     status: LedgerStatus.voided,

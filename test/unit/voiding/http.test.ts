@@ -2,7 +2,14 @@ import type { Context } from 'aws-lambda'
 import { describe, expect, it } from 'vitest'
 import { HttpProblem } from '../../../lib/edge/errors'
 import type { HttpEvent } from '../../../lib/edge/http'
-import { handleStaffVoid, parseStaffVoidRequest, StaffVoidRoute } from '../../../lib/voiding'
+import {
+  handleStaffVoid,
+  parseStaffVoidRequest,
+  StaffVoidRoute,
+  voidProblem,
+} from '../../../lib/edge/voiding'
+import { SPARKFLY_CONFLICTS, SparkflyConflictError, SparkflyServerError } from '../../../lib/sparkfly/errors'
+import { VoidConflict, VoidConflictError, VoidNotFoundError } from '../../../lib/voiding'
 import { lambdaContext } from '../../support/events'
 
 function staffEvent(
@@ -120,5 +127,30 @@ describe('handleStaffVoid', () => {
       },
     )
     await expect(handleStaffVoid(event, context, unused)).rejects.toMatchObject({ status: 400 })
+  })
+})
+
+describe('voidProblem', () => {
+  it('answers 409 "busy" for a Sparkfly conflict that is not about the offer state, and leaves other failures alone', () => {
+    const busy = voidProblem(
+      new SparkflyConflictError('locked', { status: 409, conflict: SPARKFLY_CONFLICTS.other }),
+    )
+    expect(busy).toBeInstanceOf(HttpProblem)
+    expect(busy).toMatchObject({
+      status: 409,
+      title: 'Offer busy in Sparkfly',
+      extensions: { conflict: 'other' },
+    })
+
+    const down = new SparkflyServerError('down', { status: 503 })
+    expect(voidProblem(down)).toBe(down)
+  })
+
+  it('answers 404 for an unknown target and 409 with the current state for a conflict', () => {
+    expect(voidProblem(new VoidNotFoundError('No credential 1 exists.'))).toMatchObject({ status: 404 })
+    const offer = { kind: 'credential', id: '1', status: 'voided', member: {} } as const
+    expect(
+      voidProblem(new VoidConflictError(VoidConflict.alreadyVoided, offer, 'already voided')),
+    ).toMatchObject({ status: 409, extensions: { conflict: 'already_voided', offer } })
   })
 })

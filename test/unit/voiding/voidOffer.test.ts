@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Ledger, LedgerStatus, type NewLedgerEntry, OfferKind } from '../../../lib/ledger'
+import { type Offer, OfferStatus } from '../../../lib/offers'
 import { SparkflyServerError } from '../../../lib/sparkfly'
 import {
   VoidConflict,
@@ -9,16 +10,28 @@ import {
   voidOffer,
 } from '../../../lib/voiding'
 import { startLedgerDynamo } from '../../support/dynamo'
-import { FakePublisher, FakeVoidGateway } from './fakes'
+import { FakeOffers } from '../../support/fakeOffers'
+import { FakePublisher } from './fakes'
 
 let dynamo: Awaited<ReturnType<typeof startLedgerDynamo>>
 let ledger: Ledger
-let gateway: FakeVoidGateway
+let offers: FakeOffers
 let publisher: FakePublisher
 let deps: VoidDeps
 let seq = 0
 const nextId = () => String(500_000 + ++seq)
 const staff = { changedBy: 'staff-7', requestId: 'req-1' }
+
+/** The references Sparkfly was asked to void, in order. */
+const voidCalls = () => offers.callsOf('void').map((call) => call.args[0])
+/** Reads of Sparkfly (by id or by code). */
+const reads = () => offers.calls.filter((call) => call.operation === 'get' || call.operation === 'findByCode')
+/** Changes an offer's status in Sparkfly behind the project's back. */
+function setRemoteStatus(kind: Offer['kind'], id: string, status: Offer['status']): void {
+  const offer = offers.peek(kind, id)
+  if (!offer) throw new Error(`no ${kind} ${id} in the fake`)
+  offers.seed({ ...offer, status })
+}
 
 beforeAll(async () => {
   dynamo = await startLedgerDynamo('voiding-unit')
@@ -27,9 +40,9 @@ beforeAll(async () => {
 afterAll(() => dynamo.stop())
 
 beforeEach(() => {
-  gateway = new FakeVoidGateway()
+  offers = new FakeOffers()
   publisher = new FakePublisher()
-  deps = { gateway, ledger, publisher, eventSource: 'urn:test' }
+  deps = { offers, ledger, publisher, eventSource: 'urn:test' }
 })
 
 /** Given an offer state issued by the project: in Sparkfly and in the ledger. */
@@ -47,7 +60,7 @@ async function issuedOfferState(overrides: Partial<NewLedgerEntry> = {}) {
     expiresAt: '2026-12-01T00:00:00.000Z',
     ...overrides,
   }
-  gateway.add({
+  offers.seed({
     kind: input.kind,
     id,
     code: input.code,
@@ -59,7 +72,7 @@ async function issuedOfferState(overrides: Partial<NewLedgerEntry> = {}) {
 
 async function issuedCredential() {
   const id = nextId()
-  gateway.add({ kind: OfferKind.credential, id, code: `CRED${id}`, memberId: '42', offerId: '7' })
+  offers.seed({ kind: OfferKind.credential, id, code: `CRED${id}`, memberId: '42', offerId: '7' })
   return (
     await ledger.record({
       kind: OfferKind.credential,
@@ -95,8 +108,8 @@ describe('voidOffer: offers in the ledger', () => {
       reason: 'Fraud ticket 1',
       voidedBy: 'staff-7',
     })
-    expect(gateway.voidCalls).toEqual([{ kind: 'offerState', id: entry.id, memberId: '42' }])
-    expect(gateway.status(OfferKind.offerState, entry.id)).toBe('voided')
+    expect(voidCalls()).toEqual([{ kind: 'offerState', id: entry.id, memberId: '42' }])
+    expect(offers.peek(OfferKind.offerState, entry.id)?.status).toBe(OfferStatus.voided)
     expect(await ledger.get(OfferKind.offerState, entry.id)).toMatchObject({
       status: 'voided',
       voidReason: 'Fraud ticket 1',
@@ -121,7 +134,7 @@ describe('voidOffer: offers in the ledger', () => {
 
     await voidOffer({ offerStateId: entry.id, memberIdentifier: 'ext-42' }, 'Customer asked', staff, deps)
 
-    expect(gateway.voidCalls).toEqual([{ kind: 'offerState', id: entry.id, memberIdentifier: 'ext-42' }])
+    expect(voidCalls()).toEqual([{ kind: 'offerState', id: entry.id, memberIdentifier: 'ext-42' }])
     expect((await ledger.get(OfferKind.offerState, entry.id))?.status).toBe('voided')
   })
 
@@ -131,7 +144,7 @@ describe('voidOffer: offers in the ledger', () => {
     const { offer } = await voidOffer({ credentialId: entry.id }, 'Duplicate', staff, deps)
 
     expect(offer).toMatchObject({ kind: 'credential', id: entry.id, status: 'voided' })
-    expect(gateway.voidCalls).toEqual([{ kind: 'credential', id: entry.id }])
+    expect(voidCalls()).toEqual([{ kind: 'credential', id: entry.id }])
   })
 
   it('voids by code: the ledger names the offer and its member, Sparkfly is not searched', async () => {
@@ -140,8 +153,8 @@ describe('voidOffer: offers in the ledger', () => {
     const { offer } = await voidOffer({ code: entry.code ?? '' }, 'Stolen receipt', staff, deps)
 
     expect(offer).toMatchObject({ id: entry.id, status: 'voided' })
-    expect(gateway.voidCalls).toEqual([{ kind: 'offerState', id: entry.id, memberId: '42' }])
-    expect(gateway.reads).toEqual([])
+    expect(voidCalls()).toEqual([{ kind: 'offerState', id: entry.id, memberId: '42' }])
+    expect(reads()).toEqual([])
   })
 
   it('refuses a second void with the current state and calls Sparkfly only once', async () => {
@@ -162,7 +175,7 @@ describe('voidOffer: offers in the ledger', () => {
       conflict: VoidConflict.alreadyVoided,
       offer: { id: entry.id, status: 'voided', reason: 'first', voidedBy: 'staff-7' },
     })
-    expect(gateway.voidCalls).toHaveLength(1)
+    expect(voidCalls()).toHaveLength(1)
     expect(publisher.events).toHaveLength(1)
   })
 
@@ -176,7 +189,7 @@ describe('voidOffer: offers in the ledger', () => {
     const error = await refusal(voidOffer({ offerStateId: entry.id, memberId: '42' }, 'r', staff, deps))
 
     expect(error).toMatchObject({ conflict, offer: { status } })
-    expect(gateway.voidCalls).toEqual([])
+    expect(voidCalls()).toEqual([])
   })
 
   it("answers not found for another member's offer state, without calling Sparkfly", async () => {
@@ -185,14 +198,13 @@ describe('voidOffer: offers in the ledger', () => {
     const error = await refusal(voidOffer({ offerStateId: entry.id, memberId: '43' }, 'r', staff, deps))
 
     expect(error).toBeInstanceOf(VoidNotFoundError)
-    expect(gateway.voidCalls).toEqual([])
+    expect(voidCalls()).toEqual([])
     expect((await ledger.get(OfferKind.offerState, entry.id))?.status).toBe('issued')
   })
 
   it('completes the record when Sparkfly already voided it (an earlier attempt died after its call)', async () => {
     const entry = await issuedOfferState()
-    const remote = gateway.offers.get(`offerState#${entry.id}`)
-    if (remote) remote.status = 'voided'
+    setRemoteStatus(OfferKind.offerState, entry.id, OfferStatus.voided)
 
     const error = await refusal(voidOffer({ offerStateId: entry.id, memberId: '42' }, 'retry', staff, deps))
 
@@ -206,8 +218,7 @@ describe('voidOffer: offers in the ledger', () => {
 
   it('reports a redemption Sparkfly knows of without changing the ledger', async () => {
     const entry = await issuedOfferState()
-    const remote = gateway.offers.get(`offerState#${entry.id}`)
-    if (remote) remote.status = 'redeemed'
+    setRemoteStatus(OfferKind.offerState, entry.id, OfferStatus.redeemed)
 
     const error = await refusal(voidOffer({ offerStateId: entry.id, memberId: '42' }, 'r', staff, deps))
 
@@ -218,7 +229,7 @@ describe('voidOffer: offers in the ledger', () => {
 
   it('leaves the offer issued when Sparkfly fails, so a retry can void it', async () => {
     const entry = await issuedOfferState()
-    gateway.failNextVoid(new SparkflyServerError('Sparkfly failed', { status: 503 }))
+    offers.fail('void', { error: new SparkflyServerError('Sparkfly failed', { status: 503 }) })
 
     await expect(
       voidOffer({ offerStateId: entry.id, memberId: '42' }, 'r', staff, deps),
@@ -254,7 +265,7 @@ describe('voidOffer: offers in the ledger', () => {
     ])
 
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
-    expect(gateway.voidCalls).toHaveLength(1)
+    expect(voidCalls()).toHaveLength(1)
     expect(publisher.events).toHaveLength(1)
   })
 })
@@ -262,7 +273,7 @@ describe('voidOffer: offers in the ledger', () => {
 describe('voidOffer: offers issued elsewhere (not in the ledger)', () => {
   it('reads, voids and records an offer state as voided, with the request as its source', async () => {
     const id = nextId()
-    gateway.add({
+    offers.seed({
       kind: OfferKind.offerState,
       id,
       code: `EXT${id}`,
@@ -295,26 +306,26 @@ describe('voidOffer: offers issued elsewhere (not in the ledger)', () => {
     await expect(voidOffer({ code: `EXT${id}` }, 'again', staff, deps)).rejects.toMatchObject({
       conflict: VoidConflict.alreadyVoided,
     })
-    expect(gateway.voidCalls).toHaveLength(1)
+    expect(voidCalls()).toHaveLength(1)
   })
 
   it('finds an offer state by code in Sparkfly and voids it for its member', async () => {
     const id = nextId()
-    gateway.add({ kind: OfferKind.offerState, id, code: `EXT${id}`, memberId: '77' })
+    offers.seed({ kind: OfferKind.offerState, id, code: `EXT${id}`, memberId: '77' })
 
     await voidOffer({ code: `EXT${id}` }, 'r', staff, deps)
 
-    expect(gateway.voidCalls).toEqual([{ kind: 'offerState', id, memberId: '77' }])
+    expect(voidCalls()).toEqual([{ kind: 'offerState', id, memberId: '77' }])
     expect(await ledger.findByCode(`EXT${id}`)).toMatchObject({ id, status: 'voided' })
   })
 
   it('voids by member identifier without a read (Sparkfly has none by identifier)', async () => {
     const id = nextId()
-    gateway.add({ kind: OfferKind.offerState, id, memberId: '42', memberIdentifier: 'ext-1' })
+    offers.seed({ kind: OfferKind.offerState, id, memberId: '42', memberIdentifier: 'ext-1' })
 
     await voidOffer({ offerStateId: id, memberIdentifier: 'ext-1' }, 'r', staff, deps)
 
-    expect(gateway.reads).toEqual([])
+    expect(reads()).toEqual([])
     expect(await ledger.get(OfferKind.offerState, id)).toMatchObject({
       status: 'voided',
       memberIdentifier: 'ext-1',
@@ -323,13 +334,13 @@ describe('voidOffer: offers issued elsewhere (not in the ledger)', () => {
 
   it('refuses an offer Sparkfly reports voided, without a void call', async () => {
     const id = nextId()
-    gateway.add({ kind: OfferKind.credential, id, status: 'voided' })
+    offers.seed({ kind: OfferKind.credential, id, status: 'voided' })
 
     await expect(voidOffer({ credentialId: id }, 'r', staff, deps)).rejects.toMatchObject({
       conflict: VoidConflict.alreadyVoided,
       offer: { kind: 'credential', id, status: 'voided' },
     })
-    expect(gateway.voidCalls).toEqual([])
+    expect(voidCalls()).toEqual([])
     expect(await ledger.get(OfferKind.credential, id)).toBeUndefined()
   })
 
@@ -339,7 +350,7 @@ describe('voidOffer: offers issued elsewhere (not in the ledger)', () => {
     ['code', { code: 'NOPE' }],
   ] as const)('answers not found for an unknown %s, without a void call', async (_name, target) => {
     await expect(voidOffer(target, 'r', staff, deps)).rejects.toBeInstanceOf(VoidNotFoundError)
-    expect(gateway.voidCalls).toEqual([])
+    expect(voidCalls()).toEqual([])
   })
 
   it('answers not found when Sparkfly does not know the member identifier', async () => {
@@ -351,11 +362,11 @@ describe('voidOffer: offers issued elsewhere (not in the ledger)', () => {
 
   it('refuses an offer state without a member (Sparkfly cannot void it)', async () => {
     const id = nextId()
-    gateway.add({ kind: OfferKind.offerState, id, code: `ANON${id}` })
+    offers.seed({ kind: OfferKind.offerState, id, code: `ANON${id}` })
 
     await expect(voidOffer({ code: `ANON${id}` }, 'r', staff, deps)).rejects.toMatchObject({
       conflict: VoidConflict.noMember,
     })
-    expect(gateway.voidCalls).toEqual([])
+    expect(voidCalls()).toEqual([])
   })
 })

@@ -1,24 +1,31 @@
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
 import type { MiddlewareObj } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { HttpProblem } from '../edge/errors'
-import { type HttpEvent, type HttpResult, json } from '../edge/http'
-import { toProblem } from '../edge/problem'
-import { LedgerConflictError } from '../ledger/errors'
-import { MetricUnit, metrics } from '../observability'
-import { SparkflyConflictError } from '../sparkfly'
-import { VoidConflictError, VoidNotFoundError } from './errors'
+import { appContext } from '../../app/context'
+import { voidingDeps } from '../../app/voiding'
+import { getConfig, requireSetting } from '../../config'
+import { LedgerConflictError } from '../../ledger/errors'
+import { MetricUnit, metrics } from '../../observability'
+import { callFailure } from '../../offers'
 import {
-  codeSchema,
   describeIssues,
   type FieldIssue,
-  offerStateVoidBodySchema,
-  parseWith,
-  reasonOnlyBodySchema,
-  sparkflyIdSchema,
-} from './requests'
-import { type VoidActor, VoidConflict, VoidLimits, type VoidTarget } from './types'
-import { offerView } from './view'
-import { type VoidDeps, voidOffer } from './voidOffer'
+  offerView,
+  parseStaffVoid,
+  StaffTargetKind,
+  type VoidActor,
+  VoidConflict,
+  VoidConflictError,
+  type VoidDeps,
+  VoidLimits,
+  VoidNotFoundError,
+  type VoidTarget,
+  voidOffer,
+} from '../../voiding'
+import { HttpProblem } from '../errors'
+import { type HttpEvent, type HttpResult, json } from '../http'
+import { httpIdempotency } from '../idempotency'
+import { toProblem } from '../problem'
 
 /** The staff API's routes (API Gateway route keys), one per kind of target. */
 export const StaffVoidRoute = {
@@ -31,15 +38,15 @@ export type StaffVoidRoute = (typeof StaffVoidRoute)[keyof typeof StaffVoidRoute
 const ROUTES = [
   {
     route: StaffVoidRoute.offerState,
-    param: 'offerStateId',
+    kind: StaffTargetKind.offerState,
     path: /\/staff\/offer-states\/([^/]+)\/void\/?$/,
   },
   {
     route: StaffVoidRoute.credential,
-    param: 'credentialId',
+    kind: StaffTargetKind.credential,
     path: /\/staff\/credentials\/([^/]+)\/void\/?$/,
   },
-  { route: StaffVoidRoute.code, param: 'code', path: /\/staff\/codes\/([^/]+)\/void\/?$/ },
+  { route: StaffVoidRoute.code, kind: StaffTargetKind.code, path: /\/staff\/codes\/([^/]+)\/void\/?$/ },
 ] as const
 
 /** A validated staff void request. */
@@ -102,6 +109,15 @@ export function staffVoidMetrics(): MiddlewareObj<HttpEvent, HttpResult> {
   }
 }
 
+/** The steps the staff API runs before parsing a body: metrics flushed, answers counted, identity required. */
+export function staffVoidMiddlewares(): MiddlewareObj<HttpEvent, HttpResult>[] {
+  return [
+    logMetrics(metrics) as MiddlewareObj<HttpEvent, HttpResult>,
+    staffVoidMetrics(),
+    requireStaffIdentity(),
+  ]
+}
+
 const invalid = (issues: FieldIssue[]) =>
   new HttpProblem(400, 'Invalid request', `Fix these fields: ${describeIssues(issues)}.`, { errors: issues })
 
@@ -110,29 +126,10 @@ export function parseStaffVoidRequest(event: HttpEvent<unknown>): StaffVoidReque
   const rawPath = event.rawPath ?? ''
   const match = ROUTES.find((r) => event.routeKey === r.route) ?? ROUTES.find((r) => r.path.test(rawPath))
   if (!match) throw new HttpProblem(404, 'Not found', `No staff route ${event.routeKey ?? rawPath}.`)
-  const raw = event.pathParameters?.[match.param] ?? decodePathSegment(match.path.exec(rawPath)?.[1])
-
-  const issues: FieldIssue[] = []
-  const id = (match.param === 'code' ? codeSchema : sparkflyIdSchema).safeParse(raw)
-  if (!id.success) issues.push({ field: match.param, message: id.error.issues[0]?.message ?? 'is invalid' })
-
-  const body = parseWith(
-    match.route === StaffVoidRoute.offerState ? offerStateVoidBodySchema : reasonOnlyBodySchema,
-    event.body,
-  )
-  if (!body.ok) issues.push(...body.issues)
-  if (!id.success || !body.ok) throw invalid(issues)
-
-  const { reason } = body.value
-  if (match.route === StaffVoidRoute.credential)
-    return { route: match.route, target: { credentialId: id.data }, reason }
-  if (match.route === StaffVoidRoute.code) return { route: match.route, target: { code: id.data }, reason }
-  const member = body.value as { memberId?: string; memberIdentifier?: string }
-  const target: VoidTarget =
-    member.memberId !== undefined
-      ? { offerStateId: id.data, memberId: member.memberId }
-      : { offerStateId: id.data, memberIdentifier: member.memberIdentifier ?? '' }
-  return { route: match.route, target, reason }
+  const raw = event.pathParameters?.[match.kind] ?? decodePathSegment(match.path.exec(rawPath)?.[1])
+  const parsed = parseStaffVoid(match.kind, raw, event.body)
+  if (!parsed.ok) throw invalid(parsed.issues)
+  return { route: match.route, ...parsed.value }
 }
 
 function decodePathSegment(segment: string | undefined): string | undefined {
@@ -168,7 +165,8 @@ const CONFLICT_TITLES = {
 
 /**
  * Maps voiding's errors to the caller's answer: not found -> 404, any conflict with the offer's state -> 409 with the
- * current state in `offer`. Sparkfly failures are left to the HTTP chain (502, or 503 with Retry-After).
+ * current state in `offer`, a 409 from Sparkfly that is not about the offer's state (e.g. locked for processing) ->
+ * 409 "busy". Other Sparkfly failures are left to the HTTP chain (502, or 503 with Retry-After).
  */
 export function voidProblem(error: unknown): unknown {
   if (error instanceof VoidNotFoundError) return new HttpProblem(404, 'Offer not found', error.message)
@@ -181,12 +179,13 @@ export function voidProblem(error: unknown): unknown {
   if (error instanceof LedgerConflictError && error.current) {
     return new HttpProblem(409, 'Offer changed', error.message, { offer: offerView(error.current) })
   }
-  if (error instanceof SparkflyConflictError) {
+  if (callFailure(error)?.status === 409) {
+    // The port answers "already voided / redeemed" as outcomes: what is left is a passing state of Sparkfly's.
     return new HttpProblem(
       409,
       'Offer busy in Sparkfly',
       "Sparkfly refused the void because of the offer's current state. Retry shortly; escalate if it persists.",
-      { conflict: error.conflict },
+      { conflict: 'other' },
     )
   }
   return error
@@ -231,4 +230,28 @@ export async function handleStaffVoid(
   // The fingerprint is the validated request (path and body), so formatting differences do not count as a change.
   const fingerprint = JSON.stringify({ target: request.target, reason: request.reason })
   return deps.idempotency.run(`${subject}\n${request.route}\n${key}`, fingerprint, context, work)
+}
+
+let idempotency: StaffVoidDeps['idempotency'] | undefined
+
+/** The staff API's adapters from the container's context; the idempotency store is built once per container. */
+export function staffVoidDeps(): StaffVoidDeps {
+  const app = appContext()
+  idempotency ??= httpIdempotency({
+    tableName: requireSetting(app.config, 'IDEMPOTENCY_TABLE'),
+    scope: 'staff-void',
+  })
+  return { voiding: voidingDeps(app), idempotency }
+}
+
+/**
+ * The body limit, read once at import; an invalid environment is reported by the first request instead.
+ * (The redemption webhook has the same helper: the two should be merged into lib/edge.)
+ */
+export function maxBodyBytes(): number | undefined {
+  try {
+    return getConfig().HTTP_MAX_BODY_BYTES
+  } catch {
+    return undefined
+  }
 }
