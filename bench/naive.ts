@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { SQSClient } from '@aws-sdk/client-sqs'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda'
+import { sparkflyClientConfig } from '../lib/app/context'
 import { createSecretReader } from '../lib/aws/secrets'
 import { getConfig } from '../lib/config'
 import { parseLoyaltyEvent } from '../lib/events/inbound'
@@ -10,7 +11,7 @@ import { SqsOfferEventPublisher } from '../lib/events/outbound'
 import { issueForEvent, loadRules } from '../lib/issuance'
 import { Ledger } from '../lib/ledger/Ledger'
 import { sparkflyOffers } from '../lib/offers'
-import { createSparkflyClient, sparkflyConfigFromEnv } from '../lib/sparkfly'
+import { createSparkflyClient } from '../lib/sparkfly'
 
 /**
  * The naive issuance handler the optimized one is compared with: the same domain work per event (claim, issue,
@@ -26,7 +27,7 @@ export async function naiveHandler(event: SQSEvent, context: Context): Promise<S
   const sqs = new SQSClient({})
   try {
     const sparkfly = createSparkflyClient({
-      ...sparkflyConfigFromEnv(),
+      ...sparkflyClientConfig(config),
       secretReader: createSecretReader({ client: secretsManager }),
     })
     const ledger = new Ledger({

@@ -2,13 +2,16 @@
  * Bench worker (bundled like a function, run with plain node): the redeem-webhook handler, invoked directly with
  * signed API Gateway v2 events, and the bare Sparkfly redeem call through the project's client for comparison.
  */
+
 import { randomUUID } from 'node:crypto'
 import { subscribe } from 'node:diagnostics_channel'
 import { performance } from 'node:perf_hooks'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import { handler } from '../../functions/redeem-webhook'
+import { sparkflyClientConfig } from '../../lib/app/context'
 import { createSecretReader } from '../../lib/aws/secrets'
-import { createSparkflyClient, type SparkflyClient, sparkflyConfigFromEnv } from '../../lib/sparkfly'
+import { getConfig } from '../../lib/config'
+import { createSparkflyClient, type SparkflyClient } from '../../lib/sparkfly'
 import { lambdaContext } from '../../test/support/events'
 import { signedRedemption } from '../support/events'
 import { serve } from '../support/ipc'
@@ -37,7 +40,10 @@ let bareClient: SparkflyClient | undefined
 
 /** The bare call: the project's client, its own secret cache, warm after the first call. */
 const bare = () => {
-  bareClient ??= createSparkflyClient({ ...sparkflyConfigFromEnv(), secretReader: createSecretReader() })
+  bareClient ??= createSparkflyClient({
+    ...sparkflyClientConfig(getConfig()),
+    secretReader: createSecretReader(),
+  })
   return bareClient
 }
 

@@ -3,7 +3,7 @@ import { type AppConfig, getConfig } from '../config'
 import { type OfferEventPublisher, SqsOfferEventPublisher } from '../events/outbound'
 import { Ledger } from '../ledger/Ledger'
 import { type Offers, sparkflyOffers } from '../offers'
-import { getSparkflyClientFromEnv, type SparkflyClient } from '../sparkfly'
+import { createSparkflyClient, type SparkflyClient, type SparkflyClientConfig } from '../sparkfly'
 
 /** What every function shares within one container: configuration, adapters and the Sparkfly client. */
 export interface AppContext {
@@ -24,7 +24,7 @@ let context: AppContext | undefined
 export function appContext(): AppContext {
   if (context) return context
   const config = getConfig()
-  const sparkfly = getSparkflyClientFromEnv()
+  const sparkfly = createSparkflyClient(sparkflyClientConfig(config))
   context = {
     config,
     ledger: new Ledger({
@@ -42,4 +42,15 @@ export function appContext(): AppContext {
 /** Forgets the container's context (tests that change the environment between suites). */
 export function resetAppContext(): void {
   context = undefined
+}
+
+/** The Sparkfly client's settings from the configuration. */
+export function sparkflyClientConfig(config: AppConfig): SparkflyClientConfig {
+  return {
+    secretId: config.SPARKFLY_SECRET_ID,
+    baseUrl: config.SPARKFLY_BASE_URL,
+    timeoutMs: config.SPARKFLY_TIMEOUT_MS,
+    maxRetries: config.SPARKFLY_MAX_RETRIES,
+    authMethod: config.SPARKFLY_AUTH_METHOD,
+  }
 }

@@ -7,7 +7,6 @@ import {
   getDefaultSparkflyLogger,
   SPARKFLY_DEFAULTS,
   type SparkflyTransport,
-  sparkflyConfigFromEnv,
 } from '../sparkfly'
 
 /** How the rotation reaches Sparkfly's `/auth` (from `SPARKFLY_AUTH_METHOD`, `_TIMEOUT_MS`, `_MAX_RETRIES`). */
@@ -48,7 +47,7 @@ export function tokenMinter(options: TokenMinterOptions = {}): TokenRotationDeps
 }
 
 /**
- * The rotation's adapters from the configuration and environment: the credentials secret
+ * The rotation's adapters from the configuration: the credentials secret
  * (`SPARKFLY_CREDENTIALS_SECRET_ID`, read fresh) and the token secret (`SPARKFLY_SECRET_ID`, written) in a JSON
  * secret store (Secrets Manager by default), and `/auth` per `SPARKFLY_BASE_URL`, `SPARKFLY_AUTH_METHOD`,
  * `SPARKFLY_TIMEOUT_MS`, `SPARKFLY_MAX_RETRIES`.
@@ -58,20 +57,18 @@ export function tokenMinter(options: TokenMinterOptions = {}): TokenRotationDeps
  */
 export function tokenRotationDeps(
   config: AppConfig = getConfig(),
-  env: NodeJS.ProcessEnv = process.env,
   store: JsonSecretStore = secretsManagerJsonStore(),
 ): TokenRotationDeps {
   const credentialsSecretId = requireSetting(config, 'SPARKFLY_CREDENTIALS_SECRET_ID')
-  const sparkfly = sparkflyConfigFromEnv(env)
   return {
     readCredentials: () => store.read(credentialsSecretId),
-    writeToken: (value) => store.write(sparkfly.secretId, value),
+    writeToken: (value) => store.write(config.SPARKFLY_SECRET_ID, value),
     mint: tokenMinter({
-      ...(sparkfly.authMethod ? { authMethod: sparkfly.authMethod } : {}),
-      ...(sparkfly.timeoutMs ? { timeoutMs: sparkfly.timeoutMs } : {}),
-      ...(sparkfly.maxRetries !== undefined ? { maxRetries: sparkfly.maxRetries } : {}),
+      authMethod: config.SPARKFLY_AUTH_METHOD,
+      timeoutMs: config.SPARKFLY_TIMEOUT_MS,
+      maxRetries: config.SPARKFLY_MAX_RETRIES,
     }),
-    defaultBaseUrl: sparkfly.baseUrl ?? SPARKFLY_DEFAULTS.baseUrl,
-    sameSecret: credentialsSecretId === sparkfly.secretId,
+    defaultBaseUrl: config.SPARKFLY_BASE_URL,
+    sameSecret: credentialsSecretId === config.SPARKFLY_SECRET_ID,
   }
 }

@@ -1,10 +1,32 @@
+import { SPARKFLY_DEFAULTS } from '../sparkfly/client'
 import * as z from '../validation/zod'
 
 const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback)
 const nonEmpty = () => z.string().check(z.minLength(1))
 const optionalUrl = () => z.optional(z.url())
+const boundedInt = (min: number, max: number, fallback: number) =>
+  z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback)
 
 const schema = z.object({
+  /** Secret `{"token"}` and/or `{"identity","key"}` (optional `"baseUrl"`) the Sparkfly client reads. */
+  SPARKFLY_SECRET_ID: nonEmpty(),
+  /** Sparkfly base URL including the version. */
+  SPARKFLY_BASE_URL: z._default(z.url({ protocol: /^https?$/ }), SPARKFLY_DEFAULTS.baseUrl),
+  /** Timeout of each Sparkfly attempt in ms (at most 29 s, API Gateway's limit). */
+  SPARKFLY_TIMEOUT_MS: boundedInt(1, 29_000, SPARKFLY_DEFAULTS.timeoutMs),
+  /** Retries after the first attempt (idempotent calls; see docs/sparkfly-client.md). */
+  SPARKFLY_MAX_RETRIES: boundedInt(0, 10, SPARKFLY_DEFAULTS.maxRetries),
+  /** Method of `/auth`: the two Sparkfly specs disagree (GET or POST). */
+  SPARKFLY_AUTH_METHOD: z._default(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((value) => value.toUpperCase()),
+      ),
+      z.enum(['GET', 'POST']),
+    ),
+    SPARKFLY_DEFAULTS.authMethod,
+  ),
   LEDGER_TABLE: nonEmpty(),
   IDEMPOTENCY_TABLE: z.optional(nonEmpty()),
   OFFER_EVENTS_QUEUE_URL: z.url(),
@@ -38,14 +60,19 @@ export class ConfigurationError extends Error {
 let cached: AppConfig | undefined
 
 /**
- * Reads and validates the environment once per container.
+ * Reads and validates the environment once per container: every setting of every function, in one schema (the
+ * composition root, `lib/app`, is its only production caller). Names the variables that are wrong, never their values.
  *
  * @example
  * const { LEDGER_TABLE } = getConfig()
  */
 export function getConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (cached && env === process.env) return cached
-  const parsed = schema.safeParse(env)
+  // An empty variable counts as unset (a template that renders an optional parameter as '').
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const parsed = schema.safeParse(present)
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
     throw new ConfigurationError(`Invalid configuration: ${fields.join('; ')}`)

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy, { type MiddlewareObj } from '@middy/core'
 import httpHeaderNormalizer from '@middy/http-header-normalizer'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
+import { getConfig } from '../config'
 import { logger } from '../observability'
 import { HttpProblem } from './errors'
 import { assertJsonMediaType, decodeUtf8, parseStrictJson } from './jsonBody'
@@ -19,7 +20,7 @@ export type HttpEvent<TBody = unknown> = Omit<APIGatewayProxyEventV2, 'body'> & 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number }
 
 export interface HttpHandlerOptions {
-  /** Largest accepted body in bytes; larger bodies get a 413 before anything else happens. */
+  /** Largest accepted body in bytes (default `HTTP_MAX_BODY_BYTES`); larger bodies get a 413 before anything else. */
   maxBodyBytes?: number
   /** Middlewares that run after the size check and before JSON parsing (e.g. signature verification). */
   beforeParse?: MiddlewareObj<HttpEvent, HttpResult>[]
@@ -28,6 +29,18 @@ export interface HttpHandlerOptions {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024
+
+/**
+ * `HTTP_MAX_BODY_BYTES`, read when a handler is built; an invalid environment is reported by the first request
+ * (through the composition root) instead of failing the import.
+ */
+function configuredMaxBodyBytes(): number {
+  try {
+    return getConfig().HTTP_MAX_BODY_BYTES
+  } catch {
+    return DEFAULT_MAX_BODY_BYTES
+  }
+}
 
 /** Keeps the raw body (bytes and text) and refuses oversize ones before anything parses them. */
 const rawBodyGuard = (maxBodyBytes: number): MiddlewareObj<HttpEvent, HttpResult> => ({
@@ -87,7 +100,7 @@ export function httpHandler<TBody>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(problemErrors())
     .use(httpHeaderNormalizer())
-    .use(rawBodyGuard(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+    .use(rawBodyGuard(options.maxBodyBytes ?? configuredMaxBodyBytes()))
   for (const middleware of options.beforeParse ?? []) chain.use(middleware)
   if (options.parseJson !== false) chain.use(strictJsonBody())
   return chain.handler((event, context) => fn(event as HttpEvent<TBody>, context))

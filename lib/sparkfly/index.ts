@@ -6,14 +6,11 @@ export {
   createAuthTokenMinter,
   createSparkflyClient,
   createSparkflyClientWithTokenProvider,
-  getSparkflyClientFromEnv,
-  resetSparkflyClientFromEnv,
   SPARKFLY_DEFAULTS,
   SparkflyClient,
   type SparkflyClientCommonOptions,
   type SparkflyClientConfig,
   type SparkflyTokenProviderConfig,
-  sparkflyConfigFromEnv,
 } from './client'
 export {
   appliedOf,

@@ -1,10 +1,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { appContext, resetAppContext } from '../../lib/app/context'
 import { createSecretReader } from '../../lib/aws/secrets'
+import { resetConfig } from '../../lib/config'
 import {
   createSparkflyClient,
-  getSparkflyClientFromEnv,
-  resetSparkflyClientFromEnv,
   type SparkflyClient,
   type SparkflyClientConfig,
   SparkflyConflictError,
@@ -380,20 +380,24 @@ describe('Sparkfly client against the sandbox: auth, retries and faults', () => 
   })
 })
 
-describe('getSparkflyClientFromEnv against the local endpoints', () => {
+describe('the composition root`s client against the local endpoints', () => {
   const saved = { ...process.env }
   afterEach(() => {
     process.env = { ...saved }
-    resetSparkflyClientFromEnv()
+    resetConfig()
+    resetAppContext()
   })
 
   it('builds from SPARKFLY_* and AWS_ENDPOINT_URL_SECRETS_MANAGER, once per container', async () => {
     process.env.SPARKFLY_SECRET_ID = IDENTITY_SECRET
     process.env.SPARKFLY_BASE_URL = sandbox.url
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.url
-    resetSparkflyClientFromEnv()
-    const client = getSparkflyClientFromEnv()
-    expect(getSparkflyClientFromEnv()).toBe(client)
+    process.env.LEDGER_TABLE = 'unused'
+    process.env.OFFER_EVENTS_QUEUE_URL = 'http://127.0.0.1:9/queue/unused'
+    resetConfig()
+    resetAppContext()
+    const client = appContext().sparkfly
+    expect(appContext().sparkfly).toBe(client)
     const member = sandbox.fixtures.members[0]!
     await expect(client.credentials.eligibility(member.id, sandbox.fixtures.offerId)).resolves.toMatchObject({
       is_eligible: expect.any(Boolean),

@@ -6,7 +6,7 @@ import { resetConfig } from '../../lib/config'
 import { Ledger } from '../../lib/ledger/Ledger'
 import type { LedgerEntry, NewLedgerEntry } from '../../lib/ledger/types'
 import { type Offer, sparkflyOffers } from '../../lib/offers'
-import { createSparkflyClient, resetSparkflyClientFromEnv, type SparkflyClient } from '../../lib/sparkfly'
+import { createSparkflyClient, type SparkflyClient } from '../../lib/sparkfly'
 import { type LocalAws, startLocalAws } from '../../local/aws'
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../local/sandbox'
 import { drainQueue, sendMessages } from './localAws'
@@ -120,7 +120,6 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   Object.assign(process.env, env)
   resetConfig()
   resetAppContext()
-  resetSparkflyClientFromEnv()
 
   const documentClient = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: aws.endpoints.dynamodb, region: aws.region }),

@@ -13,4 +13,4 @@ export {
   reportRedemption,
   signatureRefused,
 } from './metrics'
-export { maxBodyBytes, redeemWebhook } from './webhook'
+export { redeemWebhook } from './webhook'

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda'
 import type { AppContext } from '../../app/context'
 import { redemptionDeps } from '../../app/redemption'
-import { getConfig, requireSetting } from '../../config'
+import { requireSetting } from '../../config'
 import { redeemByCode } from '../../redemption'
 import type { HttpEvent, HttpResult } from '../http'
 import { httpIdempotency } from '../idempotency'
@@ -10,18 +10,6 @@ import { redemptionRequest, redemptionResponse } from './answers'
 import { reportRedemption } from './metrics'
 
 let idempotency: ReturnType<typeof httpIdempotency> | undefined
-
-/**
- * The body limit of the HTTP chain (`HTTP_MAX_BODY_BYTES`), read when the handler is built; an invalid environment
- * is reported by the first request instead of at import (undefined: the chain's default).
- */
-export function maxBodyBytes(): number | undefined {
-  try {
-    return getConfig().HTTP_MAX_BODY_BYTES
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * POST /pos/redemptions behind the signature check (contracts §3): validates the body (400), then redeems the code

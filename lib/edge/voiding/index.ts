@@ -4,7 +4,6 @@ export { bulkVoidHandler, handleBulkVoidRecord } from './bulk'
 export {
   handleStaffVoid,
   idempotencyKeyOf,
-  maxBodyBytes,
   parseStaffVoidRequest,
   requireStaffIdentity,
   type StaffVoidDeps,

@@ -3,7 +3,7 @@ import type { MiddlewareObj } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { appContext } from '../../app/context'
 import { voidingDeps } from '../../app/voiding'
-import { getConfig, requireSetting } from '../../config'
+import { requireSetting } from '../../config'
 import { LedgerConflictError } from '../../ledger/errors'
 import { MetricUnit, metrics } from '../../observability'
 import { callFailure } from '../../offers'
@@ -242,16 +242,4 @@ export function staffVoidDeps(): StaffVoidDeps {
     scope: 'staff-void',
   })
   return { voiding: voidingDeps(app), idempotency }
-}
-
-/**
- * The body limit, read once at import; an invalid environment is reported by the first request instead.
- * (The redemption webhook has the same helper: the two should be merged into lib/edge.)
- */
-export function maxBodyBytes(): number | undefined {
-  try {
-    return getConfig().HTTP_MAX_BODY_BYTES
-  } catch {
-    return undefined
-  }
 }

@@ -42,7 +42,7 @@ describe('tokenRotationDeps (the rotation wired to its secrets and /auth)', () =
       'svc/test/sparkfly-credentials': { identity: 'a', key: 'k' },
     })
 
-    const deps = tokenRotationDeps(getConfig(env), env, store)
+    const deps = tokenRotationDeps(getConfig(env), store)
 
     expect(deps.defaultBaseUrl).toBe('http://127.0.0.1:4010/v1.0')
     expect(deps.sameSecret).toBe(false)
@@ -59,7 +59,7 @@ describe('tokenRotationDeps (the rotation wired to its secrets and /auth)', () =
   it('keeps identity and key in the written value when both secrets are one', async () => {
     const env = { ...BASE_ENV, SPARKFLY_CREDENTIALS_SECRET_ID: 'svc/one', SPARKFLY_SECRET_ID: 'svc/one' }
     const { store, writes } = memoryStore({ 'svc/one': { identity: 'acct', key: 'key' } })
-    const deps = tokenRotationDeps(getConfig(env), env, store)
+    const deps = tokenRotationDeps(getConfig(env), store)
     expect(deps.sameSecret).toBe(true)
 
     await rotateToken({ ...deps, mint: async () => 'tok' })
@@ -69,7 +69,7 @@ describe('tokenRotationDeps (the rotation wired to its secrets and /auth)', () =
 
   it('refuses to run without a credentials secret', () => {
     const env = { ...BASE_ENV, SPARKFLY_SECRET_ID: 'svc/test/sparkfly' }
-    expect(() => tokenRotationDeps(getConfig(env), env, memoryStore({}).store)).toThrow(
+    expect(() => tokenRotationDeps(getConfig(env), memoryStore({}).store)).toThrow(
       /SPARKFLY_CREDENTIALS_SECRET_ID/,
     )
   })

@@ -5,14 +5,11 @@ import {
   createSparkflyClient,
   createSparkflyClientWithTokenProvider,
   fetchTransport,
-  getSparkflyClientFromEnv,
-  resetSparkflyClientFromEnv,
   SparkflyAuthenticationError,
   type SparkflyClientConfig,
   SparkflyConnectionError,
   SparkflyInvalidArgumentError,
   type SparkflyTransport,
-  sparkflyConfigFromEnv,
 } from '../../../lib/sparkfly'
 import {
   bodies,
@@ -297,51 +294,6 @@ describe('configuration', () => {
     expect(() => createSparkflyClient({ secretId: 's', timeoutMs: 60_000 })).toThrow(/timeoutMs/)
     expect(() => createSparkflyClient({ secretId: 's', baseUrl: 'ftp://x' })).toThrow(/baseUrl/)
     expect(() => createSparkflyClient({ secretId: 's', authMethod: 'PUT' as 'GET' })).toThrow(/authMethod/)
-  })
-
-  it('reads the environment with defaults', () => {
-    expect(sparkflyConfigFromEnv({ SPARKFLY_SECRET_ID: 'prod/sparkfly' })).toEqual({
-      secretId: 'prod/sparkfly',
-      baseUrl: 'https://api.sparkfly.com/v1.0',
-      timeoutMs: 5000,
-      maxRetries: 2,
-      authMethod: 'POST',
-    })
-    expect(
-      sparkflyConfigFromEnv({
-        SPARKFLY_SECRET_ID: 's',
-        SPARKFLY_BASE_URL: 'http://127.0.0.1:9/v1.0',
-        SPARKFLY_TIMEOUT_MS: '1500',
-        SPARKFLY_MAX_RETRIES: '0',
-        SPARKFLY_AUTH_METHOD: 'get',
-      }),
-    ).toEqual({
-      secretId: 's',
-      baseUrl: 'http://127.0.0.1:9/v1.0',
-      timeoutMs: 1500,
-      maxRetries: 0,
-      authMethod: 'GET',
-    })
-    expect(() => sparkflyConfigFromEnv({})).toThrow(/SPARKFLY_SECRET_ID/)
-    expect(() => sparkflyConfigFromEnv({ SPARKFLY_SECRET_ID: 's', SPARKFLY_TIMEOUT_MS: 'soon' })).toThrow(
-      /SPARKFLY_TIMEOUT_MS/,
-    )
-  })
-
-  describe('getSparkflyClientFromEnv', () => {
-    const saved = { ...process.env }
-    afterEach(() => {
-      process.env = { ...saved }
-      resetSparkflyClientFromEnv()
-    })
-
-    it('builds once per container', () => {
-      process.env.SPARKFLY_SECRET_ID = 'prod/sparkfly'
-      const first = getSparkflyClientFromEnv()
-      expect(getSparkflyClientFromEnv()).toBe(first)
-      resetSparkflyClientFromEnv()
-      expect(getSparkflyClientFromEnv()).not.toBe(first)
-    })
   })
 })
 
