@@ -32,8 +32,6 @@ export const SecretsManagerAction = {
   GetSecretValue: 'GetSecretValue',
   PutSecretValue: 'PutSecretValue',
   DescribeSecret: 'DescribeSecret',
-  UpdateSecret: 'UpdateSecret',
-  ListSecrets: 'ListSecrets',
   DeleteSecret: 'DeleteSecret',
 } as const
 
@@ -341,36 +339,6 @@ const resolvers: Record<Action, Resolver> = {
   DescribeSecret: (store, input) => {
     const secret = store.get(requiredString(input, 'SecretId'))
     return { ...describe(secret), VersionIdsToStages: versionsToStages(secret) }
-  },
-  UpdateSecret: (store, input) => {
-    const secret = live(store, requiredString(input, 'SecretId'), 'UpdateSecret')
-    const description = optionalString(input, 'Description')
-    const kmsKeyId = optionalString(input, 'KmsKeyId')
-    if (description !== undefined) secret.description = description
-    if (kmsKeyId !== undefined) secret.kmsKeyId = kmsKeyId
-    secret.lastChangedAt = Date.now()
-    const value = readValue(input)
-    const version = value
-      ? store.addVersion(secret, value, optionalString(input, 'ClientRequestToken'))
-      : undefined
-    return { ARN: secret.arn, Name: secret.name, VersionId: version?.id }
-  },
-  ListSecrets: (store, input) => {
-    const maxResults =
-      typeof input.MaxResults === 'number' ? Math.min(Math.max(input.MaxResults, 1), 100) : 100
-    const start =
-      typeof input.NextToken === 'string' ? Number(Buffer.from(input.NextToken, 'base64').toString()) : 0
-    const all = store.list().sort((a, b) => a.name.localeCompare(b.name))
-    const page = all.slice(start, start + maxResults)
-    const next =
-      start + maxResults < all.length ? Buffer.from(String(start + maxResults)).toString('base64') : undefined
-    return {
-      SecretList: page.map((secret) => ({
-        ...describe(secret),
-        SecretVersionsToStages: versionsToStages(secret),
-      })),
-      NextToken: next,
-    }
   },
   DeleteSecret: (store, input) => {
     const secret = store.get(requiredString(input, 'SecretId'))
