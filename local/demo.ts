@@ -91,168 +91,212 @@ const describeAnswer = (answer: { status: number; json: Record<string, unknown> 
         .filter(Boolean)
         .join(': ')
 
+type PublishedEvent = { type: string; data: { offer: { id: string; code?: string }; reason?: string } }
+
+/** What the demo's steps share: where the system runs, the ledger, and the offer events seen so far. */
+interface Demo {
+  readonly endpoints: Endpoints
+  readonly ledger: Ledger
+  readonly queues: Record<string, string>
+  readonly published: PublishedEvent[]
+  /** Ledger entries of the offers this demo issued, by key. */
+  readonly entries: Map<string, LedgerEntry>
+}
+
+/** Moves up to `count` offer events (waiting up to `waitMs`) from the queue into `demo.published`. */
+async function collectEvents(demo: Demo, count: number, waitMs: number): Promise<number> {
+  const messages = await drainQueue(demo.queues.offerEvents!, { count, waitMs })
+  demo.published.push(...messages.map((m) => JSON.parse(m.body)))
+  return messages.length
+}
+
+/** The loyalty events of step 1: two envelopes of a tier upgrade, a birthday, an unknown member, an unruled type. */
+function loyaltyEvents(members: Endpoints['sandbox']['fixtures']['members']) {
+  const now = new Date().toISOString()
+  return {
+    upgraded: {
+      specversion: '1.0',
+      id: `evt-${randomUUID()}`,
+      source: 'urn:loyalty',
+      type: 'loyalty.tier.upgraded',
+      time: now,
+      data: { member: { id: members[0]!.id }, tier: 'gold' },
+    },
+    upgradedByIdentifier: {
+      version: '0',
+      id: randomUUID(),
+      source: 'loyalty.platform',
+      'detail-type': 'loyalty.tier.upgraded',
+      time: now,
+      detail: { member: { identifier: members[1]!.identifier } },
+    },
+    birthday: {
+      specversion: '1.0',
+      id: `evt-${randomUUID()}`,
+      source: 'urn:loyalty',
+      type: 'loyalty.member.birthday',
+      time: now,
+      data: { member: { id: members[2]!.id } },
+    },
+    unknownMember: {
+      specversion: '1.0',
+      id: `evt-${randomUUID()}`,
+      source: 'urn:loyalty',
+      type: 'loyalty.tier.upgraded',
+      data: { member: { id: 999999999 } },
+    },
+    pointsEarned: {
+      specversion: '1.0',
+      id: `evt-${randomUUID()}`,
+      source: 'urn:loyalty',
+      type: 'loyalty.points.earned',
+      data: { member: { id: members[0]!.id } },
+    },
+  }
+}
+
+/** Step 1: sends the events and resolves with the offers issued for the tier upgrades and the birthday. */
+async function sendLoyaltyEvents(demo: Demo) {
+  step('1. The loyalty system sends events (SQS: loyalty-events)')
+  const events = loyaltyEvents(demo.endpoints.sandbox.fixtures.members)
+  await sendMessages(demo.queues.loyaltyEvents!, [
+    ...Object.values(events),
+    events.upgraded, // SQS delivers at least once: the same event again
+    '{"specversion": "1.0", "id": ', // a broken message
+  ])
+  out(
+    '  sent 7 messages: 2 tier upgrades (CloudEvents and EventBridge envelopes), 1 birthday, 1 unknown member,',
+  )
+  out('  1 event type without a rule, 1 duplicate delivery, 1 malformed body')
+  const issued = await collectEvents(demo, 5, 15_000)
+  out(
+    `  -> ${issued} offer.issued events (2 rules for a tier upgrade, 1 for a birthday; the duplicate issued nothing)`,
+  )
+
+  for (const e of demo.published.filter((event) => event.type === 'offer.issued')) {
+    const entry = await demo.ledger.findByCode(String(e.data.offer.code))
+    if (entry) demo.entries.set(entry.pk, entry)
+  }
+  const byRule = (sourceEvent: string, rule: string) =>
+    [...demo.entries.values()].find((e) => e.sourceId === sourceEvent && e.ruleId === rule)
+  return {
+    reward: byRule(events.upgraded.id, 'tier-upgrade-reward'),
+    coffee: byRule(events.upgradedByIdentifier.id, 'tier-upgrade-free-coffee'),
+    treat: byRule(events.birthday.id, 'birthday-treat'),
+  }
+}
+
+/** Step 2: redemptions at the till, a retried delivery, a second scan and an unsigned request. */
+async function redeemAtTill(demo: Demo, reward: LedgerEntry | undefined, coffee: LedgerEntry | undefined) {
+  step('2. The POS redeems codes at the till (signed webhook: POST /pos/redemptions)')
+  const { webhook } = demo.endpoints
+  const redeem = async (code: string | undefined, label: string, id?: string) => {
+    const body = JSON.stringify({
+      code,
+      transactionId: `txn-${randomUUID().slice(0, 8)}`,
+      storeId: 'store-042',
+    })
+    const headers = signedHeaders(webhook.secret, body, id)
+    const answer = await post(webhook.url, body, headers)
+    out(`  ${label.padEnd(44)} ${describeAnswer(answer)}`)
+    return { body, headers, answer }
+  }
+  const first = await redeem(reward?.code, `redeem ${reward?.code} (tier reward)`)
+  const replay = await post(webhook.url, first.body, first.headers)
+  out(
+    `  ${'same delivery retried by the terminal'.padEnd(44)} ${describeAnswer(replay)} (the first answer, replayed)`,
+  )
+  await redeem(coffee?.code, `redeem ${coffee?.code} (free coffee)`)
+  await redeem(reward?.code, `scan ${reward?.code} again (new delivery)`)
+  const unsigned = await post(webhook.url, first.body, {})
+  out(`  ${'unsigned request'.padEnd(44)} ${describeAnswer(unsigned)}`)
+}
+
+/** Step 3: a staff void with a token, and the same without one. */
+async function voidByStaff(demo: Demo, treat: LedgerEntry | undefined) {
+  step('3. Customer service voids an offer (staff API, JWT)')
+  const { httpApi, staffAuth } = demo.endpoints
+  const voidBody = JSON.stringify({ reason: 'customer asked to cancel' })
+  const voided = await post(`${httpApi.url}/staff/codes/${treat?.code}/void`, voidBody, {
+    authorization: `Bearer ${staffAuth.token}`,
+  })
+  out(`  ${`void ${treat?.code} (birthday treat)`.padEnd(44)} ${describeAnswer(voided)}`)
+  const anonymous = await post(`${httpApi.url}/staff/codes/${treat?.code}/void`, voidBody, {})
+  out(`  ${'the same without a token'.padEnd(44)} ${describeAnswer(anonymous)}`)
+  await collectEvents(demo, 3, 3_000)
+}
+
+/** Step 4: the sandbox clock moves eight days, then the expiry sweep runs dry, then for real. */
+async function expireAfterEightDays(demo: Demo) {
+  step('4. Eight days pass (sandbox clock), then the expiry sweep runs')
+  const clock = await post(
+    `${demo.endpoints.sandbox.admin}/clock/advance`,
+    JSON.stringify({ ms: 8 * DAY_MS }),
+    {},
+  )
+  const sandboxNow = String(clock.json.now)
+  out(`  sandbox clock: ${sandboxNow}`)
+  const { handler: sweep } = await import('../functions/expiry-sweep')
+  const context = () => createLambdaContext({ functionName: 'expirySweep', timeoutMs: 300_000 })
+  const dryRun = await sweep({ dryRun: true, now: sandboxNow }, context())
+  out(`  dry run: found ${dryRun.found}, would void ${dryRun.voided} (nothing changed)`)
+  const run = await sweep({ now: sandboxNow }, context())
+  out(
+    `  sweep:   found ${run.found}, voided ${run.voided}, already redeemed ${run.alreadyRedeemed}, failed ${run.failed}, remaining ${run.remaining}`,
+  )
+  await collectEvents(demo, 10, 3_000)
+}
+
+/** Last step: each offer's history, the offer events published and the dead letters. */
+async function summary(demo: Demo) {
+  step('Summary: every offer issued in this demo')
+  out(`  ${'code'.padEnd(12)} ${'member'.padEnd(14)} ${'campaign'.padEnd(22)} history`)
+  for (const entry of demo.entries.values()) {
+    const current = await demo.ledger.get(entry.kind, entry.id)
+    const history = ['issued', current?.status !== 'issued' ? current?.status : undefined]
+      .filter(Boolean)
+      .join(' -> ')
+    const why = current?.voidReason ? ` (${current.voidReason})` : ''
+    out(
+      `  ${String(entry.code).padEnd(12)} ${String(entry.memberId ?? entry.memberIdentifier).padEnd(14)} ${String(entry.campaignId).padEnd(22)} ${history}${why}`,
+    )
+  }
+  const counts = demo.published.reduce<Record<string, number>>((acc, e) => {
+    acc[e.type] = (acc[e.type] ?? 0) + 1
+    return acc
+  }, {})
+  out(
+    `\n  offer events published: ${Object.entries(counts)
+      .map(([t, n]) => `${t} x${n}`)
+      .join(', ')}`,
+  )
+  const parked = await drainQueue(demo.queues.loyaltyEventsDlq!, { waitMs: 1_000 })
+  out(`  loyalty-events dead-letter queue: ${parked.length} message(s)`)
+  for (const m of parked) out(`    - ${m.attributes['failure-reason']}: ${m.attributes['failure-detail']}`)
+}
+
 async function main() {
   const { endpoints, embedded } = await attachOrStart()
-  const members = endpoints.sandbox.fixtures.members
-  const ledger = new Ledger({
-    tableName: endpoints.aws.tables.ledger,
-    client: DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: endpoints.aws.endpoints.dynamodb, region: endpoints.aws.region }),
-    ),
-  })
-  const queues = endpoints.aws.queues
-  const published: Array<{ type: string; data: { offer: { id: string; code?: string }; reason?: string } }> =
-    []
-  const collectEvents = async (count: number, waitMs: number) => {
-    const messages = await drainQueue(queues.offerEvents!, { count, waitMs })
-    published.push(...messages.map((m) => JSON.parse(m.body)))
-    return messages.length
+  const demo: Demo = {
+    endpoints,
+    ledger: new Ledger({
+      tableName: endpoints.aws.tables.ledger,
+      client: DynamoDBDocumentClient.from(
+        new DynamoDBClient({ endpoint: endpoints.aws.endpoints.dynamodb, region: endpoints.aws.region }),
+      ),
+    }),
+    queues: endpoints.aws.queues,
+    published: [],
+    entries: new Map(),
   }
-  await drainQueue(queues.offerEvents!, { waitMs: 200 }) // start from a clean outbox
+  await drainQueue(demo.queues.offerEvents!, { waitMs: 200 }) // start from a clean outbox
 
   try {
-    step('1. The loyalty system sends events (SQS: loyalty-events)')
-    const now = new Date().toISOString()
-    const events = {
-      upgraded: {
-        specversion: '1.0',
-        id: `evt-${randomUUID()}`,
-        source: 'urn:loyalty',
-        type: 'loyalty.tier.upgraded',
-        time: now,
-        data: { member: { id: members[0]!.id }, tier: 'gold' },
-      },
-      upgradedByIdentifier: {
-        version: '0',
-        id: randomUUID(),
-        source: 'loyalty.platform',
-        'detail-type': 'loyalty.tier.upgraded',
-        time: now,
-        detail: { member: { identifier: members[1]!.identifier } },
-      },
-      birthday: {
-        specversion: '1.0',
-        id: `evt-${randomUUID()}`,
-        source: 'urn:loyalty',
-        type: 'loyalty.member.birthday',
-        time: now,
-        data: { member: { id: members[2]!.id } },
-      },
-      unknownMember: {
-        specversion: '1.0',
-        id: `evt-${randomUUID()}`,
-        source: 'urn:loyalty',
-        type: 'loyalty.tier.upgraded',
-        data: { member: { id: 999999999 } },
-      },
-      pointsEarned: {
-        specversion: '1.0',
-        id: `evt-${randomUUID()}`,
-        source: 'urn:loyalty',
-        type: 'loyalty.points.earned',
-        data: { member: { id: members[0]!.id } },
-      },
-    }
-    await sendMessages(queues.loyaltyEvents!, [
-      ...Object.values(events),
-      events.upgraded, // SQS delivers at least once: the same event again
-      '{"specversion": "1.0", "id": ', // a broken message
-    ])
-    out(
-      '  sent 7 messages: 2 tier upgrades (CloudEvents and EventBridge envelopes), 1 birthday, 1 unknown member,',
-    )
-    out('  1 event type without a rule, 1 duplicate delivery, 1 malformed body')
-    const issued = await collectEvents(5, 15_000)
-    out(
-      `  -> ${issued} offer.issued events (2 rules for a tier upgrade, 1 for a birthday; the duplicate issued nothing)`,
-    )
-
-    const issuedOffers = published.filter((e) => e.type === 'offer.issued')
-    const entries = new Map<string, LedgerEntry>()
-    for (const e of issuedOffers) {
-      const entry = await ledger.findByCode(String(e.data.offer.code))
-      if (entry) entries.set(entry.pk, entry)
-    }
-    const byRule = (sourceEvent: string, rule: string) =>
-      [...entries.values()].find((e) => e.sourceId === sourceEvent && e.ruleId === rule)
-    const reward = byRule(events.upgraded.id, 'tier-upgrade-reward')
-    const coffee = byRule(events.upgradedByIdentifier.id, 'tier-upgrade-free-coffee')
-    const treat = byRule(events.birthday.id, 'birthday-treat')
-
-    step('2. The POS redeems codes at the till (signed webhook: POST /pos/redemptions)')
-    const redeem = async (code: string | undefined, label: string, id?: string) => {
-      const body = JSON.stringify({
-        code,
-        transactionId: `txn-${randomUUID().slice(0, 8)}`,
-        storeId: 'store-042',
-      })
-      const headers = signedHeaders(endpoints.webhook.secret, body, id)
-      const answer = await post(endpoints.webhook.url, body, headers)
-      out(`  ${label.padEnd(44)} ${describeAnswer(answer)}`)
-      return { body, headers, answer }
-    }
-    const first = await redeem(reward?.code, `redeem ${reward?.code} (tier reward)`)
-    const replay = await post(endpoints.webhook.url, first.body, first.headers)
-    out(
-      `  ${'same delivery retried by the terminal'.padEnd(44)} ${describeAnswer(replay)} (the first answer, replayed)`,
-    )
-    await redeem(coffee?.code, `redeem ${coffee?.code} (free coffee)`)
-    await redeem(reward?.code, `scan ${reward?.code} again (new delivery)`)
-    const unsigned = await post(endpoints.webhook.url, first.body, {})
-    out(`  ${'unsigned request'.padEnd(44)} ${describeAnswer(unsigned)}`)
-
-    step('3. Customer service voids an offer (staff API, JWT)')
-    const voidBody = JSON.stringify({ reason: 'customer asked to cancel' })
-    const voided = await post(`${endpoints.httpApi.url}/staff/codes/${treat?.code}/void`, voidBody, {
-      authorization: `Bearer ${endpoints.staffAuth.token}`,
-    })
-    out(`  ${`void ${treat?.code} (birthday treat)`.padEnd(44)} ${describeAnswer(voided)}`)
-    const anonymous = await post(`${endpoints.httpApi.url}/staff/codes/${treat?.code}/void`, voidBody, {})
-    out(`  ${'the same without a token'.padEnd(44)} ${describeAnswer(anonymous)}`)
-    await collectEvents(3, 3_000)
-
-    step('4. Eight days pass (sandbox clock), then the expiry sweep runs')
-    const clock = await post(
-      `${endpoints.sandbox.admin}/clock/advance`,
-      JSON.stringify({ ms: 8 * DAY_MS }),
-      {},
-    )
-    const sandboxNow = String(clock.json.now)
-    out(`  sandbox clock: ${sandboxNow}`)
-    const { handler: sweep } = await import('../functions/expiry-sweep')
-    const context = () => createLambdaContext({ functionName: 'expirySweep', timeoutMs: 300_000 })
-    const dryRun = await sweep({ dryRun: true, now: sandboxNow }, context())
-    out(`  dry run: found ${dryRun.found}, would void ${dryRun.voided} (nothing changed)`)
-    const run = await sweep({ now: sandboxNow }, context())
-    out(
-      `  sweep:   found ${run.found}, voided ${run.voided}, already redeemed ${run.alreadyRedeemed}, failed ${run.failed}, remaining ${run.remaining}`,
-    )
-    await collectEvents(10, 3_000)
-
-    step('Summary: every offer issued in this demo')
-    out(`  ${'code'.padEnd(12)} ${'member'.padEnd(14)} ${'campaign'.padEnd(22)} history`)
-    for (const entry of entries.values()) {
-      const current = await ledger.get(entry.kind, entry.id)
-      const history = ['issued', current?.status !== 'issued' ? current?.status : undefined]
-        .filter(Boolean)
-        .join(' -> ')
-      const why = current?.voidReason ? ` (${current.voidReason})` : ''
-      out(
-        `  ${String(entry.code).padEnd(12)} ${String(entry.memberId ?? entry.memberIdentifier).padEnd(14)} ${String(entry.campaignId).padEnd(22)} ${history}${why}`,
-      )
-    }
-    const counts = published.reduce<Record<string, number>>((acc, e) => {
-      acc[e.type] = (acc[e.type] ?? 0) + 1
-      return acc
-    }, {})
-    out(
-      `\n  offer events published: ${Object.entries(counts)
-        .map(([t, n]) => `${t} x${n}`)
-        .join(', ')}`,
-    )
-    const parked = await drainQueue(queues.loyaltyEventsDlq!, { waitMs: 1_000 })
-    out(`  loyalty-events dead-letter queue: ${parked.length} message(s)`)
-    for (const m of parked) out(`    - ${m.attributes['failure-reason']}: ${m.attributes['failure-detail']}`)
+    const { reward, coffee, treat } = await sendLoyaltyEvents(demo)
+    await redeemAtTill(demo, reward, coffee)
+    await voidByStaff(demo, treat)
+    await expireAfterEightDays(demo)
+    await summary(demo)
   } finally {
     await embedded?.stop()
   }

@@ -159,6 +159,59 @@ const receipt = (answer: OfferState | Credential): RedeemOutcome =>
     offerName: text(answer.offer_name),
   })
 
+/** The offer an earlier issue created: offer states by `external_ref_id`, credentials by their annotations. */
+async function findIssued(
+  { offerStates, credentials }: SparkflyOffersApi,
+  request: IssueRequest,
+  options?: CallOptions,
+): Promise<Offer | undefined> {
+  if (request.kind === OfferKind.offerState) {
+    const state = await orUndefined(() =>
+      offerStates.query({ external_ref_id: request.externalRefId }, options),
+    )
+    return state && withRequest(fromOfferState(state), request)
+  }
+  const filters = { member_id: request.memberId, offer_id: request.offerId }
+  for await (const credential of credentials.listAll(filters, options)) {
+    if (annotationRef(credential) === request.externalRefId)
+      return withRequest(fromCredential(credential), request)
+  }
+  return undefined
+}
+
+/** Issues an offer state through `offerStates.issue`, or creates a credential with the reference in its annotations. */
+async function issueOffer(
+  { offerStates, credentials }: SparkflyOffersApi,
+  request: IssueRequest,
+  options?: CallOptions,
+): Promise<Offer> {
+  if (request.kind === OfferKind.offerState) {
+    const issued = await offerStates.issue(
+      compact({
+        campaign_id: request.campaignId,
+        external_ref_id: request.externalRefId,
+        member_id: request.memberId,
+        member_identifier: request.memberId ? undefined : request.memberIdentifier,
+        activates_at: request.activatesAt,
+        expires_at: request.expiresAt,
+      }),
+      options,
+    )
+    return withRequest(fromOfferState(issued), request)
+  }
+  const credential = await credentials.create(
+    compact({
+      member_id: request.memberId,
+      offer_id: request.offerId,
+      channel_id: request.channelId,
+      store_id: request.storeId,
+      annotations: { external_ref_id: request.externalRefId },
+    }),
+    options,
+  )
+  return withRequest(fromCredential(credential), request)
+}
+
 /**
  * The offers port over the Sparkfly client. Offer states are issued through `offerStates.issue` (with
  * `external_ref_id`) and found again by it; credentials are created with the reference in their annotations
@@ -194,49 +247,9 @@ export function sparkflyOffers(client: SparkflyOffersApi): Offers {
       return found?.id === ref.id ? found : undefined
     },
 
-    async findByExternalRef(request, options) {
-      if (request.kind === OfferKind.offerState) {
-        const state = await orUndefined(() =>
-          offerStates.query({ external_ref_id: request.externalRefId }, options),
-        )
-        return state && withRequest(fromOfferState(state), request)
-      }
-      const filters = { member_id: request.memberId, offer_id: request.offerId }
-      for await (const credential of credentials.listAll(filters, options)) {
-        if (annotationRef(credential) === request.externalRefId) {
-          return withRequest(fromCredential(credential), request)
-        }
-      }
-      return undefined
-    },
+    findByExternalRef: (request, options) => findIssued(client, request, options),
 
-    async issue(request, options) {
-      if (request.kind === OfferKind.offerState) {
-        const issued = await offerStates.issue(
-          compact({
-            campaign_id: request.campaignId,
-            external_ref_id: request.externalRefId,
-            member_id: request.memberId,
-            member_identifier: request.memberId ? undefined : request.memberIdentifier,
-            activates_at: request.activatesAt,
-            expires_at: request.expiresAt,
-          }),
-          options,
-        )
-        return withRequest(fromOfferState(issued), request)
-      }
-      const credential = await credentials.create(
-        compact({
-          member_id: request.memberId,
-          offer_id: request.offerId,
-          channel_id: request.channelId,
-          store_id: request.storeId,
-          annotations: { external_ref_id: request.externalRefId },
-        }),
-        options,
-      )
-      return withRequest(fromCredential(credential), request)
-    },
+    issue: (request, options) => issueOffer(client, request, options),
 
     async redeem(ref, options) {
       try {

@@ -366,6 +366,61 @@ function isAction(name: string): name is Action {
   return Object.hasOwn(SecretsManagerAction, name)
 }
 
+/** Reads the body as a JSON object; answers the error itself and returns undefined when it cannot. */
+async function readInput(req: IncomingMessage, res: ServerResponse): Promise<Input | undefined> {
+  let raw: Buffer
+  try {
+    raw = await readBody(req, MAX_REQUEST_BYTES)
+  } catch (error) {
+    const tooLarge = error instanceof BodyTooLargeError
+    const type = tooLarge ? 'ValidationException' : 'InternalServiceError'
+    sendError(res, new SecretsManagerError(type, 'Request body rejected.', tooLarge ? 413 : 500))
+    return undefined
+  }
+  try {
+    const parsed: unknown = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'))
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object')
+    return parsed as Input
+  } catch {
+    sendError(res, new SecretsManagerError('SerializationException', 'Request body is not a JSON object.'))
+    return undefined
+  }
+}
+
+/** One request: the action from `X-Amz-Target`, counted; the body; the resolver's answer or its error. */
+async function handleRequest(
+  store: SecretStore,
+  counters: Map<string, number>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== 'POST') {
+    req.resume()
+    sendError(res, new SecretsManagerError('UnknownOperationException', 'Only POST / is supported.', 404))
+    return
+  }
+  const target = String(req.headers['x-amz-target'] ?? '')
+  const action = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : ''
+  if (action) counters.set(action, (counters.get(action) ?? 0) + 1)
+  if (!isAction(action)) {
+    req.resume()
+    sendError(
+      res,
+      new SecretsManagerError('UnknownOperationException', `Unknown operation ${action || target}.`),
+    )
+    return
+  }
+  const input = await readInput(req, res)
+  if (!input) return
+  try {
+    send(res, 200, resolvers[action](store, input))
+  } catch (error) {
+    const known = error instanceof SecretsManagerError
+    sendError(res, known ? error : new SecretsManagerError('InternalServiceError', 'An error occurred.', 500))
+  }
+}
+
 /**
  * Starts the local Secrets Manager endpoint on `host:port` (default 127.0.0.1, a free port).
  *
@@ -388,58 +443,7 @@ export async function startSecretsManager(options: SecretsManagerOptions = {}): 
   }
   for (const [id, value] of Object.entries(options.secrets ?? {})) put(id, value)
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'POST') {
-      req.resume()
-      sendError(res, new SecretsManagerError('UnknownOperationException', 'Only POST / is supported.', 404))
-      return
-    }
-    const target = String(req.headers['x-amz-target'] ?? '')
-    const action = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : ''
-    if (action) counters.set(action, (counters.get(action) ?? 0) + 1)
-    let raw: Buffer
-    try {
-      raw = await readBody(req, MAX_REQUEST_BYTES)
-    } catch (error) {
-      const tooLarge = error instanceof BodyTooLargeError
-      sendError(
-        res,
-        new SecretsManagerError(
-          tooLarge ? 'ValidationException' : 'InternalServiceError',
-          'Request body rejected.',
-          tooLarge ? 413 : 500,
-        ),
-      )
-      return
-    }
-    if (!isAction(action)) {
-      sendError(
-        res,
-        new SecretsManagerError('UnknownOperationException', `Unknown operation ${action || target}.`),
-      )
-      return
-    }
-    let input: Input
-    try {
-      const parsed: unknown = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'))
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new Error('not an object')
-      input = parsed as Input
-    } catch {
-      sendError(res, new SecretsManagerError('SerializationException', 'Request body is not a JSON object.'))
-      return
-    }
-    try {
-      send(res, 200, resolvers[action](store, input))
-    } catch (error) {
-      sendError(
-        res,
-        error instanceof SecretsManagerError
-          ? error
-          : new SecretsManagerError('InternalServiceError', 'An error occurred on the server side.', 500),
-      )
-    }
-  }
+  const handle = (req: IncomingMessage, res: ServerResponse) => handleRequest(store, counters, req, res)
 
   const server = createServer((req, res) => {
     void handle(req, res)

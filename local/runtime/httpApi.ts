@@ -355,18 +355,23 @@ function resolveAuthorizers(
   return targets
 }
 
-/**
- * Starts the local HTTP API on `host:port` (default 127.0.0.1, a free port).
- *
- * @example
- * const api = await startHttpApi({ config, resolveHandler: handlerResolver({ rootDir, importModule: (p) => import(p) }) })
- */
-export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
-  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1'
-  const maxPayloadBytes = options.maxPayloadBytes ?? API_GATEWAY_LIMITS.maxPayloadBytes
-  const integrationTimeoutMs = options.integrationTimeoutMs ?? API_GATEWAY_LIMITS.integrationTimeoutMs
-  const authorizers = resolveAuthorizers(options.config, options.authorizers)
-  const routes = options.config.functions.flatMap((fn) =>
+/** What a running local HTTP API answers requests with. */
+interface ApiState {
+  readonly options: HttpApiOptions
+  readonly region: string
+  readonly maxPayloadBytes: number
+  readonly integrationTimeoutMs: number
+  readonly authorizers: Record<string, AuthorizerTarget>
+  readonly routes: CompiledRoute[]
+  /** Set once the server listens (events carry it as x-forwarded-port). */
+  port: number
+}
+
+function compileRoutes(
+  config: HttpApiOptions['config'],
+  authorizers: Record<string, AuthorizerTarget>,
+): CompiledRoute[] {
+  const routes = config.functions.flatMap((fn) =>
     fn.events.flatMap((event) => (event.type === 'httpApi' ? [compile({ fn, event })] : [])),
   )
   for (const route of routes) {
@@ -374,124 +379,171 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     if (name && !authorizers[name])
       throw new Error(`Route ${route.event.routeKey} names unknown authorizer ${name}`)
   }
+  return routes
+}
+
+/** The JWT part of the event for an authorized route, or the 401/403 answer when the token fails. */
+async function authorize(
+  api: ApiState,
+  route: CompiledRoute,
+  req: IncomingMessage,
+): Promise<{ jwt: BuildEventInput['jwt'] } | { denied: HttpAnswer }> {
+  const authorizerName = route.event.authorizer?.name
+  if (!authorizerName) return { jwt: undefined }
+  const target = api.authorizers[authorizerName] as AuthorizerTarget
+  const check = await verifyStaffToken(
+    bearerToken(req.headers.authorization),
+    target,
+    route.event.authorizer?.scopes ?? [],
+  )
+  if (!check.ok) {
+    return check.status === 403
+      ? { denied: message(403, 'Forbidden') }
+      : { denied: message(401, 'Unauthorized', { 'www-authenticate': 'Bearer' }) }
+  }
+  return { jwt: { claims: claimsForEvent(check.claims), scopes: check.scopes } }
+}
+
+/** Runs the route's function with the event and translates its outcome as API Gateway does. */
+async function invokeRoute(
+  api: ApiState,
+  route: CompiledRoute,
+  event: APIGatewayProxyEventV2,
+): Promise<HttpAnswer> {
+  const { options } = api
+  let handler: LambdaHandler<APIGatewayProxyEventV2, unknown>
+  try {
+    handler = (await options.resolveHandler(route.fn)) as LambdaHandler<APIGatewayProxyEventV2, unknown>
+  } catch (error) {
+    options.onError?.(error, route.event.routeKey)
+    return message(500, 'Internal Server Error')
+  }
+  const functionTimeoutMs = route.fn.timeoutSeconds * 1000
+  const timeoutMs = Math.min(functionTimeoutMs, api.integrationTimeoutMs)
+  const context = createLambdaContext({
+    functionName: route.fn.name,
+    timeoutMs: functionTimeoutMs,
+    region: api.region,
+    memoryLimitInMB: route.fn.memorySize,
+  })
+  const outcome = await invokeHandler(handler, event, context, timeoutMs)
+  if (outcome.status === 'timeout') {
+    return functionTimeoutMs > api.integrationTimeoutMs
+      ? message(503, 'Service Unavailable')
+      : message(500, 'Internal Server Error')
+  }
+  if (outcome.status === 'error') {
+    options.onError?.(outcome.error, route.event.routeKey)
+    return message(500, 'Internal Server Error')
+  }
+  try {
+    return translateResult(outcome.result)
+  } catch (error) {
+    options.onError?.(error, route.event.routeKey)
+    return message(500, 'Internal Server Error')
+  }
+}
+
+async function answer(
+  api: ApiState,
+  req: IncomingMessage,
+  requestId: string,
+  log: HttpRequestLog,
+): Promise<HttpAnswer> {
+  const method = (req.method ?? 'GET').toUpperCase()
+  const path = (req.url ?? '/').split('?')[0] ?? '/'
+  let raw: Buffer
+  try {
+    raw = await readBody(req, api.maxPayloadBytes)
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return message(413, 'Request Entity Too Large')
+    throw error
+  }
+  if (method === 'GET' && path === JWKS_PATH) {
+    return {
+      status: 200,
+      headers: { ...JSON_HEADERS },
+      body: Buffer.from(JSON.stringify(await localJwks())),
+    }
+  }
+  const match = findRoute(api.routes, method, path)
+  if (!match) return message(404, 'Not Found')
+  const { route, params } = match
+  log.routeKey = route.event.routeKey
+  log.functionName = route.fn.name
+  const auth = await authorize(api, route, req)
+  if ('denied' in auth) return auth.denied
+  const event = buildEvent({
+    req,
+    raw,
+    route,
+    params,
+    requestId,
+    now: new Date(),
+    jwt: auth.jwt,
+    port: api.port,
+  })
+  return invokeRoute(api, route, event)
+}
+
+function handleRequest(api: ApiState, req: IncomingMessage, res: ServerResponse): void {
+  const { options } = api
+  const started = Date.now()
+  const requestId = apiRequestId()
+  const log: HttpRequestLog = {
+    requestId,
+    method: req.method ?? 'GET',
+    path: (req.url ?? '/').split('?')[0] ?? '/',
+    status: 0,
+    durationMs: 0,
+  }
+  answer(api, req, requestId, log)
+    .catch((error: unknown) => {
+      options.onError?.(error, log.routeKey ?? log.path)
+      return message(500, 'Internal Server Error')
+    })
+    .then((result) => {
+      res.writeHead(result.status, {
+        ...result.headers,
+        'content-length': result.body.length,
+        'apigw-requestid': requestId,
+        date: new Date().toUTCString(),
+      })
+      res.end(req.method === 'HEAD' ? undefined : result.body)
+      log.status = result.status
+      log.durationMs = Date.now() - started
+      options.onRequest?.(log)
+    })
+}
+
+/**
+ * Starts the local HTTP API on `host:port` (default 127.0.0.1, a free port).
+ *
+ * @example
+ * const api = await startHttpApi({ config, resolveHandler: handlerResolver({ rootDir, importModule: (p) => import(p) }) })
+ */
+export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const authorizers = resolveAuthorizers(options.config, options.authorizers)
+  const api: ApiState = {
+    options,
+    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    maxPayloadBytes: options.maxPayloadBytes ?? API_GATEWAY_LIMITS.maxPayloadBytes,
+    integrationTimeoutMs: options.integrationTimeoutMs ?? API_GATEWAY_LIMITS.integrationTimeoutMs,
+    authorizers,
+    routes: compileRoutes(options.config, authorizers),
+    port: 0,
+  }
   const firstAuthorizer = Object.values(authorizers)[0]
   if (firstAuthorizer?.audience[0]) {
     setDefaultTokenTarget({ issuer: firstAuthorizer.issuer, audience: firstAuthorizer.audience[0] })
   }
-  let port = 0
-
-  const answer = async (
-    req: IncomingMessage,
-    requestId: string,
-    log: HttpRequestLog,
-  ): Promise<HttpAnswer> => {
-    const method = (req.method ?? 'GET').toUpperCase()
-    const path = (req.url ?? '/').split('?')[0] ?? '/'
-    let raw: Buffer
-    try {
-      raw = await readBody(req, maxPayloadBytes)
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) return message(413, 'Request Entity Too Large')
-      throw error
-    }
-    if (method === 'GET' && path === JWKS_PATH) {
-      return {
-        status: 200,
-        headers: { ...JSON_HEADERS },
-        body: Buffer.from(JSON.stringify(await localJwks())),
-      }
-    }
-    const match = findRoute(routes, method, path)
-    if (!match) return message(404, 'Not Found')
-    const { route, params } = match
-    log.routeKey = route.event.routeKey
-    log.functionName = route.fn.name
-
-    let jwt: BuildEventInput['jwt']
-    const authorizerName = route.event.authorizer?.name
-    if (authorizerName) {
-      const target = authorizers[authorizerName] as AuthorizerTarget
-      const check = await verifyStaffToken(
-        bearerToken(req.headers.authorization),
-        target,
-        route.event.authorizer?.scopes ?? [],
-      )
-      if (!check.ok) {
-        return check.status === 403
-          ? message(403, 'Forbidden')
-          : message(401, 'Unauthorized', { 'www-authenticate': 'Bearer' })
-      }
-      jwt = { claims: claimsForEvent(check.claims), scopes: check.scopes }
-    }
-
-    const event = buildEvent({ req, raw, route, params, requestId, now: new Date(), jwt, port })
-    let handler: LambdaHandler<APIGatewayProxyEventV2, unknown>
-    try {
-      handler = (await options.resolveHandler(route.fn)) as LambdaHandler<APIGatewayProxyEventV2, unknown>
-    } catch (error) {
-      options.onError?.(error, route.event.routeKey)
-      return message(500, 'Internal Server Error')
-    }
-    const functionTimeoutMs = route.fn.timeoutSeconds * 1000
-    const timeoutMs = Math.min(functionTimeoutMs, integrationTimeoutMs)
-    const context = createLambdaContext({
-      functionName: route.fn.name,
-      timeoutMs: functionTimeoutMs,
-      region,
-      memoryLimitInMB: route.fn.memorySize,
-    })
-    const outcome = await invokeHandler(handler, event, context, timeoutMs)
-    if (outcome.status === 'timeout') {
-      return functionTimeoutMs > integrationTimeoutMs
-        ? message(503, 'Service Unavailable')
-        : message(500, 'Internal Server Error')
-    }
-    if (outcome.status === 'error') {
-      options.onError?.(outcome.error, route.event.routeKey)
-      return message(500, 'Internal Server Error')
-    }
-    try {
-      return translateResult(outcome.result)
-    } catch (error) {
-      options.onError?.(error, route.event.routeKey)
-      return message(500, 'Internal Server Error')
-    }
-  }
-
-  const server = createServer((req, res: ServerResponse) => {
-    const started = Date.now()
-    const requestId = apiRequestId()
-    const log: HttpRequestLog = {
-      requestId,
-      method: req.method ?? 'GET',
-      path: (req.url ?? '/').split('?')[0] ?? '/',
-      status: 0,
-      durationMs: 0,
-    }
-    answer(req, requestId, log)
-      .catch((error: unknown) => {
-        options.onError?.(error, log.routeKey ?? log.path)
-        return message(500, 'Internal Server Error')
-      })
-      .then((result) => {
-        res.writeHead(result.status, {
-          ...result.headers,
-          'content-length': result.body.length,
-          'apigw-requestid': requestId,
-          date: new Date().toUTCString(),
-        })
-        res.end(req.method === 'HEAD' ? undefined : result.body)
-        log.status = result.status
-        log.durationMs = Date.now() - started
-        options.onRequest?.(log)
-      })
-  })
+  const server = createServer((req, res: ServerResponse) => handleRequest(api, req, res))
   const host = options.host ?? '127.0.0.1'
-  port = await listen(server, options.port ?? 0, host)
+  api.port = await listen(server, options.port ?? 0, host)
 
   return {
-    url: `http://${host}:${port}`,
-    routes: routes.map((route) => ({
+    url: `http://${host}:${api.port}`,
+    routes: api.routes.map((route) => ({
       routeKey: route.event.routeKey,
       functionKey: route.fn.key,
       authorizer: route.event.authorizer?.name,

@@ -1,14 +1,15 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs'
-import type { SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda'
+import { type Message, SQSClient } from '@aws-sdk/client-sqs'
+import type { SQSEvent } from 'aws-lambda'
 import { LOCAL_CREDENTIALS } from '../aws/definitions'
-import { createLambdaContext, invokeHandler, type LambdaHandler } from './lambda'
+import type { LambdaHandler } from './lambda'
+import { gatherBatch } from './sqsBatcher'
+import { type InvocationReport, type InvocationStatus, type InvokerOptions, invokeBatch } from './sqsInvoker'
+import { type SqsQueue, sqsQueue } from './sqsQueue'
+import { toSqsRecord } from './sqsRecords'
+
+export type { InvocationReport } from './sqsInvoker'
+export { InvocationStatus } from './sqsInvoker'
+export { recordsToDelete, toSqsRecord } from './sqsRecords'
 
 /**
  * Lambda's SQS event source mapping, locally: pollers long-poll the queue, gather up to `batchSize`
@@ -51,28 +52,6 @@ export interface SqsEventSourceOptions {
   pollWaitSeconds?: number
 }
 
-export const InvocationStatus = {
-  success: 'success',
-  partial: 'partial',
-  error: 'error',
-  timeout: 'timeout',
-  invalidResponse: 'invalidResponse',
-} as const
-
-export type InvocationStatus = (typeof InvocationStatus)[keyof typeof InvocationStatus]
-
-export interface InvocationReport {
-  functionName: string
-  awsRequestId: string
-  status: InvocationStatus
-  messageIds: string[]
-  deleted: number
-  failed: number
-  durationMs: number
-  /** The thrown error (status `error`), or why the response failed the batch (`invalidResponse`). */
-  error?: unknown
-}
-
 export interface SqsEventSourceStats {
   invocations: number
   inFlight: number
@@ -91,90 +70,124 @@ export interface SqsEventSource {
   stats(): SqsEventSourceStats
 }
 
-const MAX_RECEIVE = 10
-const DELETE_BATCH = 10
 const IDLE_CHECK_MS = 50
 const ERROR_PAUSE_MS = 250
 const SHORT_POLL_PAUSE_MS = 50
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-class InvalidBatchResponse extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'InvalidBatchResponse'
+/** What the pollers of one event source share: the settled options, the queue and the counters. */
+interface SourceState {
+  readonly options: SqsEventSourceOptions
+  readonly queue: SqsQueue
+  readonly batchSize: number
+  readonly windowMs: number
+  readonly pollWaitSeconds: number
+  readonly invoker: InvokerOptions
+  readonly stats: SqsEventSourceStats
+  /** Messages received and not yet settled (being gathered, invoked or deleted). */
+  holding: number
+  stopping: boolean
+}
+
+function newStats(): SqsEventSourceStats {
+  return {
+    invocations: 0,
+    inFlight: 0,
+    received: 0,
+    deleted: 0,
+    failed: 0,
+    byStatus: { success: 0, partial: 0, error: 0, timeout: 0, invalidResponse: 0 },
+    pollErrors: 0,
   }
 }
 
-function toMessageAttributes(message: Message): SQSMessageAttributes {
-  const attributes: SQSMessageAttributes = {}
-  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    attributes[name] = {
-      stringValue: value.StringValue,
-      binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
-      stringListValues: value.StringListValues ?? [],
-      binaryListValues: (value.BinaryListValues ?? []).map((item) => Buffer.from(item).toString('base64')),
-      dataType: value.DataType ?? 'String',
+function sourceState(options: SqsEventSourceOptions, client: SQSClient, region: string): SourceState {
+  const queue = sqsQueue(client, options.queueUrl, options.queueArn)
+  return {
+    options,
+    queue,
+    batchSize: Math.min(Math.max(Math.trunc(options.batchSize), 1), 10_000),
+    windowMs: Math.max(0, options.maximumBatchingWindowMs ?? 0),
+    pollWaitSeconds: Math.min(Math.max(options.pollWaitSeconds ?? 1, 0), 20),
+    invoker: {
+      handler: options.handler,
+      functionName: options.functionName,
+      functionTimeoutMs: options.functionTimeoutMs,
+      region,
+      reportBatchItemFailures: options.reportBatchItemFailures ?? true,
+      deleteRecords: queue.deleteRecords,
+    },
+    stats: newStats(),
+    holding: 0,
+    stopping: false,
+  }
+}
+
+/** Receives messages and counts them as held until their poll settles them. */
+async function receive(state: SourceState, max: number, waitSeconds: number): Promise<Message[]> {
+  const messages = await state.queue.receive(max, waitSeconds)
+  state.holding += messages.length
+  state.stats.received += messages.length
+  return messages
+}
+
+/** Invokes the handler with one gathered batch and adds the outcome to the stats. */
+async function invoke(state: SourceState, messages: Message[]): Promise<void> {
+  const eventSourceARN = await state.queue.arn()
+  const records = messages.map((message) => toSqsRecord(message, eventSourceARN, state.invoker.region))
+  const { stats } = state
+  stats.invocations++
+  stats.inFlight++
+  let report: InvocationReport
+  try {
+    report = await invokeBatch(state.invoker, records)
+  } finally {
+    stats.inFlight--
+  }
+  stats.byStatus[report.status]++
+  stats.deleted += report.deleted
+  stats.failed += report.failed
+  state.options.onInvoke?.(report)
+}
+
+/** One poller: gather a batch, invoke it (or release it after stop()), repeat until stopped. */
+async function poll(state: SourceState): Promise<void> {
+  const batcher = {
+    receive: (max: number, waitSeconds: number) => receive(state, max, waitSeconds),
+    batchSize: state.batchSize,
+    windowMs: state.windowMs,
+    pollWaitSeconds: state.pollWaitSeconds,
+    isStopping: () => state.stopping,
+  }
+  while (!state.stopping) {
+    const messages: Message[] = []
+    try {
+      await gatherBatch(batcher, messages)
+      if (messages.length === 0 && state.pollWaitSeconds === 0) await sleep(SHORT_POLL_PAUSE_MS)
+      else if (state.stopping) await state.queue.release(messages)
+      else if (messages.length > 0) await invoke(state, messages)
+    } catch (error) {
+      state.stats.pollErrors++
+      state.options.onError?.(error)
+      await sleep(ERROR_PAUSE_MS)
+    } finally {
+      state.holding -= messages.length
     }
   }
-  return attributes
 }
 
-/** One received message as Lambda puts it in `event.Records`. */
-export function toSqsRecord(message: Message, eventSourceARN: string, awsRegion: string): SQSRecord {
-  const system = message.Attributes ?? {}
-  const attributes: SQSRecordAttributes = {
-    ApproximateReceiveCount: system.ApproximateReceiveCount ?? '1',
-    SentTimestamp: system.SentTimestamp ?? String(Date.now()),
-    SenderId: system.SenderId ?? '000000000000',
-    ApproximateFirstReceiveTimestamp: system.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-  }
-  for (const name of [
-    'AWSTraceHeader',
-    'SequenceNumber',
-    'MessageGroupId',
-    'MessageDeduplicationId',
-  ] as const) {
-    if (system[name] !== undefined) attributes[name] = system[name]
-  }
-  const record: SQSRecord = {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes,
-    messageAttributes: toMessageAttributes(message),
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN,
-    awsRegion,
-  }
-  if (message.MD5OfMessageAttributes) record.md5OfMessageAttributes = message.MD5OfMessageAttributes
-  return record
-}
+const settled = (state: SourceState) => state.holding === 0 && state.stats.inFlight === 0
 
-/**
- * Which records of the batch to delete for a handler's result, as Lambda decides with
- * ReportBatchItemFailures. Throws {@link InvalidBatchResponse} when the response fails the whole batch.
- */
-export function recordsToDelete(
-  records: readonly SQSRecord[],
-  result: unknown,
-  reportBatchItemFailures = true,
-): SQSRecord[] {
-  if (!reportBatchItemFailures || result === null || typeof result !== 'object') return [...records]
-  const failures = (result as { batchItemFailures?: unknown }).batchItemFailures
-  if (failures === undefined || failures === null) return [...records]
-  if (!Array.isArray(failures)) throw new InvalidBatchResponse('batchItemFailures is not a list')
-  const ids = new Set(records.map((record) => record.messageId))
-  const failed = new Set<string>()
-  for (const failure of failures) {
-    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier
-    if (typeof id !== 'string' || id === '')
-      throw new InvalidBatchResponse('an itemIdentifier is empty or missing')
-    if (!ids.has(id)) throw new InvalidBatchResponse(`itemIdentifier ${id} is not a message of this batch`)
-    failed.add(id)
+async function waitIdle(state: SourceState, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (settled(state) && (await state.queue.isEmpty()) && settled(state)) return
+    if (Date.now() > deadline) {
+      throw new Error(`${state.options.functionName}: queue not drained within ${timeoutMs} ms`)
+    }
+    await sleep(IDLE_CHECK_MS)
   }
-  return records.filter((record) => !failed.has(record.messageId))
 }
 
 /** Starts polling `queueUrl` and invoking `handler` the way Lambda's SQS event source does. */
@@ -184,231 +197,16 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
   const client =
     options.client ??
     new SQSClient({ region, endpoint: new URL(options.queueUrl).origin, credentials: LOCAL_CREDENTIALS })
-  const batchSize = Math.min(Math.max(Math.trunc(options.batchSize), 1), 10_000)
-  const windowMs = Math.max(0, options.maximumBatchingWindowMs ?? 0)
-  const pollWaitSeconds = Math.min(Math.max(options.pollWaitSeconds ?? 1, 0), 20)
+  const state = sourceState(options, client, region)
   const pollers = Math.max(1, Math.trunc(options.maxConcurrency ?? 5))
-  const reportBatchItemFailures = options.reportBatchItemFailures ?? true
-
-  const stats: SqsEventSourceStats = {
-    invocations: 0,
-    inFlight: 0,
-    received: 0,
-    deleted: 0,
-    failed: 0,
-    byStatus: { success: 0, partial: 0, error: 0, timeout: 0, invalidResponse: 0 },
-    pollErrors: 0,
-  }
-  /** Messages received and not yet settled (being gathered, invoked or deleted). */
-  let holding = 0
-  let stopping = false
-
-  let arn: Promise<string> | undefined
-  const queueArn = (): Promise<string> => {
-    arn ??= options.queueArn
-      ? Promise.resolve(options.queueArn)
-      : client
-          .send(new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ['QueueArn'] }))
-          .then(({ Attributes }) => {
-            if (!Attributes?.QueueArn) throw new Error(`No QueueArn for ${options.queueUrl}`)
-            return Attributes.QueueArn
-          })
-          .catch((error: unknown) => {
-            arn = undefined
-            throw error
-          })
-    return arn
-  }
-
-  const receive = async (max: number, waitSeconds: number): Promise<Message[]> => {
-    const { Messages } = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: options.queueUrl,
-        MaxNumberOfMessages: Math.min(max, MAX_RECEIVE),
-        WaitTimeSeconds: waitSeconds,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-    )
-    const messages = Messages ?? []
-    holding += messages.length
-    stats.received += messages.length
-    return messages
-  }
-
-  /** Waits for a first message, then gathers more into `batch` until it is full or the window closes. */
-  const gather = async (batch: Message[]): Promise<void> => {
-    batch.push(...(await receive(batchSize, pollWaitSeconds)))
-    if (batch.length === 0) return
-    const deadline = Date.now() + windowMs
-    while (batch.length < batchSize && !stopping) {
-      if (windowMs === 0) {
-        // No window: keep going only while the queue hands out full pages (batchSize > 10).
-        if (batch.length % MAX_RECEIVE !== 0) break
-        const more = await receive(batchSize - batch.length, 0)
-        if (more.length === 0) break
-        batch.push(...more)
-        continue
-      }
-      const remaining = deadline - Date.now()
-      if (remaining <= 0) break
-      const more = await receive(batchSize - batch.length, remaining >= 1000 ? 1 : 0)
-      batch.push(...more)
-      if (more.length === 0 && remaining < 1000) await sleep(Math.min(remaining, 20))
-    }
-  }
-
-  const deleteRecords = async (records: SQSRecord[]): Promise<number> => {
-    let deleted = 0
-    for (let start = 0; start < records.length; start += DELETE_BATCH) {
-      const chunk = records.slice(start, start + DELETE_BATCH)
-      const { Successful } = await client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
-        }),
-      )
-      deleted += Successful?.length ?? 0
-    }
-    return deleted
-  }
-
-  const invoke = async (messages: Message[]): Promise<void> => {
-    const eventSourceARN = await queueArn()
-    const records = messages.map((message) => toSqsRecord(message, eventSourceARN, region))
-    const context = createLambdaContext({
-      functionName: options.functionName,
-      timeoutMs: options.functionTimeoutMs,
-      region,
-    })
-    stats.invocations++
-    stats.inFlight++
-    let report: InvocationReport
-    try {
-      const outcome = await invokeHandler(
-        options.handler,
-        { Records: records },
-        context,
-        options.functionTimeoutMs,
-      )
-      const base = {
-        functionName: options.functionName,
-        awsRequestId: context.awsRequestId,
-        messageIds: records.map((record) => record.messageId),
-        durationMs: outcome.durationMs,
-      }
-      if (outcome.status === 'ok') {
-        let toDelete: SQSRecord[] | undefined
-        let invalid: unknown
-        try {
-          toDelete = recordsToDelete(records, outcome.result, reportBatchItemFailures)
-        } catch (error) {
-          invalid = error
-        }
-        const deleted = toDelete ? await deleteRecords(toDelete) : 0
-        const failed = records.length - (toDelete?.length ?? 0)
-        const status = !toDelete
-          ? InvocationStatus.invalidResponse
-          : failed > 0
-            ? InvocationStatus.partial
-            : InvocationStatus.success
-        report = { ...base, status, deleted, failed, error: invalid }
-      } else {
-        report = {
-          ...base,
-          status: outcome.status === 'timeout' ? InvocationStatus.timeout : InvocationStatus.error,
-          deleted: 0,
-          failed: records.length,
-          error: outcome.status === 'error' ? outcome.error : undefined,
-        }
-      }
-    } finally {
-      stats.inFlight--
-    }
-    stats.byStatus[report.status]++
-    stats.deleted += report.deleted
-    stats.failed += report.failed
-    options.onInvoke?.(report)
-  }
-
-  /** Messages received by a poll that ends after stop(): visible again at once, not invoked. */
-  const release = async (messages: Message[]): Promise<void> => {
-    for (let start = 0; start < messages.length; start += DELETE_BATCH) {
-      await client.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: messages.slice(start, start + DELETE_BATCH).map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: 0,
-          })),
-        }),
-      )
-    }
-  }
-
-  const poll = async (): Promise<void> => {
-    while (!stopping) {
-      const messages: Message[] = []
-      try {
-        await gather(messages)
-        if (messages.length === 0 && pollWaitSeconds === 0) await sleep(SHORT_POLL_PAUSE_MS)
-        else if (stopping) await release(messages)
-        else if (messages.length > 0) await invoke(messages)
-      } catch (error) {
-        stats.pollErrors++
-        options.onError?.(error)
-        await sleep(ERROR_PAUSE_MS)
-      } finally {
-        holding -= messages.length
-      }
-    }
-  }
-
-  const loops = Array.from({ length: pollers }, () => poll())
-
-  const queueEmpty = async (): Promise<boolean> => {
-    const { Attributes = {} } = await client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: options.queueUrl,
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    )
-    return (
-      Number(Attributes.ApproximateNumberOfMessages ?? 0) === 0 &&
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) === 0 &&
-      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0) === 0
-    )
-  }
-
+  const loops = Array.from({ length: pollers }, () => poll(state))
   return {
     stop: async () => {
-      stopping = true
+      state.stopping = true
       await Promise.all(loops)
       if (ownClient) client.destroy()
     },
-    idle: async ({ timeoutMs = 60_000 } = {}) => {
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        if (
-          holding === 0 &&
-          stats.inFlight === 0 &&
-          (await queueEmpty()) &&
-          holding === 0 &&
-          stats.inFlight === 0
-        ) {
-          return
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`${options.functionName}: queue not drained within ${timeoutMs} ms`)
-        }
-        await sleep(IDLE_CHECK_MS)
-      }
-    },
-    stats: () => ({ ...stats, byStatus: { ...stats.byStatus } }),
+    idle: async ({ timeoutMs = 60_000 } = {}) => waitIdle(state, timeoutMs),
+    stats: () => ({ ...state.stats, byStatus: { ...state.stats.byStatus } }),
   }
 }

@@ -54,22 +54,92 @@ export function addCampaign(core: SandboxCore, input: CampaignInput): { xid: str
   return { xid: campaign.xid, offerId: campaign.offerId }
 }
 
-export function createAdmin(core: SandboxCore): SandboxAdmin {
-  const { store, clock } = core
-  const now = () => iso(clock.now())
+/** Checks the input and adds an offer state of an existing campaign. */
+function createOfferState(core: SandboxCore, input: CreateOfferStateInput) {
+  const { store } = core
+  const campaign = store.campaign(input.campaignXid)
+  if (!campaign) throw new SandboxAdminError(`no campaign with xid ${input.campaignXid}`)
+  if (input.memberId !== null && (typeof input.memberId !== 'number' || !store.member(input.memberId))) {
+    throw new SandboxAdminError(`no member with id ${input.memberId}`)
+  }
+  if (input.channelId !== undefined && !store.channel(input.channelId)) {
+    throw new SandboxAdminError(`no channel with id ${input.channelId}`)
+  }
+  const status = input.status ?? OfferStateStatus.Incomplete
+  if (!isIn(OfferStateStatus, status))
+    throw new SandboxAdminError('status must be incomplete, redeemed or voided')
+  const at = iso(core.clock.now())
+  const os = store.addOfferState({
+    offerId: campaign.offerId,
+    memberId: input.memberId,
+    campaignId: campaign.id,
+    campaignXid: campaign.xid,
+    channelId: input.channelId ?? null,
+    status,
+    externalRefId: input.externalRefId ?? null,
+    activatesAt: time(input.activatesAt, 'activatesAt'),
+    expiresAt: time(input.expiresAt, 'expiresAt'),
+    value: 0,
+    locked: false,
+    createdAt: at,
+    updatedAt: at,
+    redeemedAt: status === OfferStateStatus.Redeemed ? at : null,
+    voidedAt: status === OfferStateStatus.Voided ? at : null,
+  })
+  return offerStateFields(store, os)
+}
 
-  const admin: SandboxAdmin = {
+/** Checks the input and adds a credential of the sandbox's account for an existing member and offer. */
+function createCredential(core: SandboxCore, input: CreateCredentialInput) {
+  const { store } = core
+  if (!store.member(input.memberId)) throw new SandboxAdminError(`no member with id ${input.memberId}`)
+  if (!store.offer(input.offerId)) throw new SandboxAdminError(`no offer with id ${input.offerId}`)
+  const status = input.status ?? CredentialStatus.Active
+  if (!isIn(CredentialStatus, status))
+    throw new SandboxAdminError('status must be active, redeemed or voided')
+  const at = iso(core.clock.now())
+  const credential = store.addCredential({
+    accountId: core.account.id,
+    memberId: input.memberId,
+    offerIds: [input.offerId],
+    channelId: input.channelId ?? null,
+    storeId: input.storeId ?? null,
+    reusable: false,
+    annotations: {},
+    status,
+    createdAt: at,
+    updatedAt: at,
+    redeemedAt: status === CredentialStatus.Redeemed ? at : null,
+    voidedAt: status === CredentialStatus.Voided ? at : null,
+  })
+  return credentialFields(store, credential)
+}
+
+type RecordsAdmin = Pick<
+  SandboxAdmin,
+  | 'createMember'
+  | 'createCampaign'
+  | 'setCampaignStatus'
+  | 'createChannel'
+  | 'createStore'
+  | 'createOfferState'
+  | 'createCredential'
+  | 'createAccount'
+>
+
+/** The calls that add or change records. */
+function recordsAdmin(core: SandboxCore): RecordsAdmin {
+  const { store, clock } = core
+  return {
     createMember(input = {}) {
       if (input.identifier !== undefined && store.memberByIdentifier(input.identifier)) {
         throw new SandboxAdminError(`a member with identifier ${input.identifier} already exists`)
       }
-      return { ...store.addMember(input.identifier, now()) }
+      return { ...store.addMember(input.identifier, iso(clock.now())) }
     },
-
     createCampaign(input = {}) {
       return addCampaign(core, input)
     },
-
     setCampaignStatus(xid, status) {
       const campaign = store.campaign(xid)
       if (!campaign) throw new SandboxAdminError(`no campaign with xid ${xid}`)
@@ -77,81 +147,31 @@ export function createAdmin(core: SandboxCore): SandboxAdmin {
       campaign.status = status
       return { ...campaign }
     },
-
     createChannel(input = {}) {
       return { ...store.addChannel(input.name ?? 'Sandbox Channel') }
     },
-
     createStore(input = {}) {
       return { ...store.addStore(input.name ?? 'Sandbox Store') }
     },
-
-    createOfferState(input: CreateOfferStateInput) {
-      const campaign = store.campaign(input.campaignXid)
-      if (!campaign) throw new SandboxAdminError(`no campaign with xid ${input.campaignXid}`)
-      if (input.memberId !== null && (typeof input.memberId !== 'number' || !store.member(input.memberId))) {
-        throw new SandboxAdminError(`no member with id ${input.memberId}`)
-      }
-      if (input.channelId !== undefined && !store.channel(input.channelId)) {
-        throw new SandboxAdminError(`no channel with id ${input.channelId}`)
-      }
-      const status = input.status ?? OfferStateStatus.Incomplete
-      if (!isIn(OfferStateStatus, status))
-        throw new SandboxAdminError('status must be incomplete, redeemed or voided')
-      const at = now()
-      const os = store.addOfferState({
-        offerId: campaign.offerId,
-        memberId: input.memberId,
-        campaignId: campaign.id,
-        campaignXid: campaign.xid,
-        channelId: input.channelId ?? null,
-        status,
-        externalRefId: input.externalRefId ?? null,
-        activatesAt: time(input.activatesAt, 'activatesAt'),
-        expiresAt: time(input.expiresAt, 'expiresAt'),
-        value: 0,
-        locked: false,
-        createdAt: at,
-        updatedAt: at,
-        redeemedAt: status === OfferStateStatus.Redeemed ? at : null,
-        voidedAt: status === OfferStateStatus.Voided ? at : null,
-      })
-      return offerStateFields(store, os)
-    },
-
-    createCredential(input: CreateCredentialInput) {
-      if (!store.member(input.memberId)) throw new SandboxAdminError(`no member with id ${input.memberId}`)
-      if (!store.offer(input.offerId)) throw new SandboxAdminError(`no offer with id ${input.offerId}`)
-      const status = input.status ?? CredentialStatus.Active
-      if (!isIn(CredentialStatus, status))
-        throw new SandboxAdminError('status must be active, redeemed or voided')
-      const at = now()
-      const credential = store.addCredential({
-        accountId: core.account.id,
-        memberId: input.memberId,
-        offerIds: [input.offerId],
-        channelId: input.channelId ?? null,
-        storeId: input.storeId ?? null,
-        reusable: false,
-        annotations: {},
-        status,
-        createdAt: at,
-        updatedAt: at,
-        redeemedAt: status === CredentialStatus.Redeemed ? at : null,
-        voidedAt: status === CredentialStatus.Voided ? at : null,
-      })
-      return credentialFields(store, credential)
-    },
-
+    createOfferState: (input) => createOfferState(core, input),
+    createCredential: (input) => createCredential(core, input),
     createAccount(input = {}) {
       const identity = input.identity ?? accountIdentity()
       if (store.accountByIdentity(identity)) throw new SandboxAdminError('that identity already exists')
       const account = store.addAccount(identity, input.key ?? accountKey())
       return { identity: account.identity, key: account.key }
     },
+  }
+}
 
-    clock,
+type ControlsAdmin = Pick<
+  SandboxAdmin,
+  'setFaults' | 'clearFaults' | 'faults' | 'setLatency' | 'setRateLimit' | 'setTokenTtl'
+>
 
+/** Faults, latency, rate limit and token lifetime. */
+function controlsAdmin(core: SandboxCore): ControlsAdmin {
+  return {
     setFaults(spec: FaultSpec) {
       core.faults.set(spec)
     },
@@ -170,6 +190,15 @@ export function createAdmin(core: SandboxCore): SandboxAdmin {
     setTokenTtl(seconds) {
       core.tokens.setTtl(seconds)
     },
+  }
+}
+
+export function createAdmin(core: SandboxCore): SandboxAdmin {
+  const { store, clock } = core
+  const admin: SandboxAdmin = {
+    ...recordsAdmin(core),
+    clock,
+    ...controlsAdmin(core),
 
     counters() {
       return { ...core.counters }
@@ -184,7 +213,12 @@ export function createAdmin(core: SandboxCore): SandboxAdmin {
 
     state() {
       const { offerStates: _o, credentials: _c, ...rest } = store.dump()
-      return { now: now(), ...rest, offerStates: admin.offerStates(), credentials: admin.credentials() }
+      return {
+        now: iso(clock.now()),
+        ...rest,
+        offerStates: admin.offerStates(),
+        credentials: admin.credentials(),
+      }
     },
     offerStates() {
       return store.offerStates().map((os) => offerStateFields(store, os))

@@ -98,136 +98,178 @@ export interface SandboxServer {
   stop(): Promise<void>
 }
 
+/** What every request of one sandbox server shares. */
+interface ServerContext {
+  readonly core: SandboxCore
+  readonly admin: SandboxAdmin
+  /** Aborted by stop(): latency waits end at once and their requests are never answered. */
+  readonly stopping: AbortSignal
+}
+
+/** One API request on its way through the pipeline, and the log entry it fills in. */
+interface ApiRequest {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly url: URL
+  readonly raw: string
+  readonly requestId: string
+  readonly started: number
+  readonly entry: RequestLogEntry
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+function logRequest(core: SandboxCore, entry: RequestLogEntry): void {
+  record(core, entry)
+  try {
+    core.options.onRequest?.({ ...entry })
+  } catch {
+    // an observer's failure never changes the answer
+  }
+  if (core.options.quiet === false) {
+    const status = entry.status === 0 ? (entry.fault ?? 'none') : entry.status
+    console.log(
+      `[sandbox] ${status} ${entry.method} ${entry.path} ${entry.operation} ${entry.durationMs}ms ${entry.requestId}${entry.fault ? ` fault=${entry.fault}` : ''}`,
+    )
+  }
+}
+
+/** Sends the reply (none for a hang or a drop) and logs the request. */
+function finish(ctx: ServerContext, request: ApiRequest, reply: Outgoing | null): void {
+  if (reply) send(request.res, reply)
+  request.entry.status = reply?.status ?? 0
+  request.entry.durationMs = Math.round(performance.now() - request.started)
+  logRequest(ctx.core, request.entry)
+}
+
+async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now()
+  const requestId = newRequestId()
+  res.setHeader('X-Request-Id', requestId)
+  const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
+  const method = req.method ?? 'GET'
+
+  const raw = await readBody(req)
+  if (raw === null) {
+    send(res, { status: 413, body: { error: 'Request body too large' } })
+    return
+  }
+
+  if (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(`${ADMIN_PREFIX}/`)) {
+    send(res, handleAdmin(ctx.admin, ctx.core, method, url.pathname.slice(ADMIN_PREFIX.length), raw))
+    return
+  }
+
+  const entry: RequestLogEntry = {
+    at: iso(ctx.core.clock.now()),
+    method,
+    path: url.pathname + url.search,
+    operation: 'unknown',
+    status: 0,
+    requestId,
+    durationMs: 0,
+  }
+  await handleApi(ctx, { req, res, url, raw, requestId, started, entry })
+}
+
+/** route -> count -> fault decision -> latency -> fault answer, or the operation itself. */
+async function handleApi(ctx: ServerContext, request: ApiRequest): Promise<void> {
+  const { core } = ctx
+  const { entry } = request
+  const match = matchRoute(entry.method, request.url.pathname)
+  if (!match) {
+    finish(ctx, request, { status: 404, body: { error: Messages.routeNotFound } })
+    return
+  }
+  const operation = match.route.operation
+  entry.operation = operation
+  core.counters[operation] += 1
+
+  const fault = core.faults.decide(operation)
+  if (fault?.kind === 'hang') {
+    // Never answered: the client gives up, or stop() closes the connection.
+    entry.fault = 'hang'
+    finish(ctx, request, null)
+    return
+  }
+  await sleep(ctx.stopping, core.faults.delayFor(operation))
+  if (ctx.stopping.aborted) return
+  if (fault?.kind === 'drop') {
+    entry.fault = 'drop'
+    request.req.socket.destroy()
+    finish(ctx, request, null)
+    return
+  }
+  if (fault) {
+    entry.fault = fault.kind
+    finish(ctx, request, faultReply(fault, request.requestId))
+    return
+  }
+  runOperation(ctx, request, match)
+}
+
+/** The account of the request's token; throws a 401 reply when it is missing, unknown, expired or used up. */
+function authenticate(core: SandboxCore, request: ApiRequest): number {
+  const token = header(request.req, 'x-auth-token')
+  if (!token) throw unauthorized(Messages.tokenMissing)
+  const check = core.tokens.use(token, core.clock.now().getTime(), core.faults.tokenExpiresEveryCalls)
+  if (!check.ok) {
+    if (check.reason === 'callLimit') request.entry.fault = 'tokenExpiry'
+    throw unauthorized(Messages.tokenInvalid)
+  }
+  return check.accountId
+}
+
+/** Token check, body, resolver; the reply is the operation's, or the error reply it threw. */
+function runOperation(
+  ctx: ServerContext,
+  request: ApiRequest,
+  match: NonNullable<ReturnType<typeof matchRoute>>,
+): void {
+  const { core } = ctx
+  const { operation } = match.route
+  try {
+    const accountId = operation === 'auth' ? 0 : authenticate(core, request)
+    const reply = match.route.resolve({
+      params: match.params,
+      query: request.url.searchParams,
+      body: parseJson(request.raw),
+      headers: request.req.headers,
+      now: core.clock.now(),
+      store: core.store,
+      tokens: core.tokens,
+      accountId,
+    })
+    finish(ctx, request, reply)
+  } catch (error) {
+    if (error instanceof SparkflyReply) {
+      finish(ctx, request, { status: error.status, body: error.body(request.requestId) })
+      return
+    }
+    console.error(`[sandbox] ${operation} failed (${request.requestId}):`, error)
+    finish(ctx, request, { status: 500, body: { trace: request.requestId, error: 'Sandbox internal error' } })
+  }
+}
+
 export function createSandboxServer(core: SandboxCore, admin: SandboxAdmin): SandboxServer {
   const stopping = new AbortController()
   let stopped: Promise<void> | undefined
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (ms <= 0 || stopping.signal.aborted) return resolve()
-      const done = () => {
-        clearTimeout(timer)
-        stopping.signal.removeEventListener('abort', done)
-        resolve()
-      }
-      const timer = setTimeout(done, ms)
-      stopping.signal.addEventListener('abort', done, { once: true })
-    })
-
-  const log = (entry: RequestLogEntry) => {
-    record(core, entry)
-    try {
-      core.options.onRequest?.({ ...entry })
-    } catch {
-      // an observer's failure never changes the answer
-    }
-    if (core.options.quiet === false) {
-      const status = entry.status === 0 ? (entry.fault ?? 'none') : entry.status
-      console.log(
-        `[sandbox] ${status} ${entry.method} ${entry.path} ${entry.operation} ${entry.durationMs}ms ${entry.requestId}${entry.fault ? ` fault=${entry.fault}` : ''}`,
-      )
-    }
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now()
-    const requestId = newRequestId()
-    res.setHeader('X-Request-Id', requestId)
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
-    const method = req.method ?? 'GET'
-
-    const raw = await readBody(req)
-    if (raw === null) {
-      send(res, { status: 413, body: { error: 'Request body too large' } })
-      return
-    }
-
-    if (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(`${ADMIN_PREFIX}/`)) {
-      send(res, handleAdmin(admin, core, method, url.pathname.slice(ADMIN_PREFIX.length), raw))
-      return
-    }
-
-    const entry: RequestLogEntry = {
-      at: iso(core.clock.now()),
-      method,
-      path: url.pathname + url.search,
-      operation: 'unknown',
-      status: 0,
-      requestId,
-      durationMs: 0,
-    }
-    const finish = (reply: Outgoing | null) => {
-      if (reply) send(res, reply)
-      entry.status = reply?.status ?? 0
-      entry.durationMs = Math.round(performance.now() - started)
-      log(entry)
-    }
-
-    const match = matchRoute(method, url.pathname)
-    if (!match) {
-      finish({ status: 404, body: { error: Messages.routeNotFound } })
-      return
-    }
-    const operation = match.route.operation
-    entry.operation = operation
-    core.counters[operation] += 1
-
-    const fault = core.faults.decide(operation)
-    if (fault?.kind === 'hang') {
-      // Never answered: the client gives up, or stop() closes the connection.
-      entry.fault = 'hang'
-      finish(null)
-      return
-    }
-    await sleep(core.faults.delayFor(operation))
-    if (stopping.signal.aborted) return
-    if (fault?.kind === 'drop') {
-      entry.fault = 'drop'
-      req.socket.destroy()
-      finish(null)
-      return
-    }
-    if (fault) {
-      entry.fault = fault.kind
-      finish(faultReply(fault, requestId))
-      return
-    }
-
-    try {
-      let accountId = 0
-      if (operation !== 'auth') {
-        const token = header(req, 'x-auth-token')
-        if (!token) throw unauthorized(Messages.tokenMissing)
-        const check = core.tokens.use(token, core.clock.now().getTime(), core.faults.tokenExpiresEveryCalls)
-        if (!check.ok) {
-          if (check.reason === 'callLimit') entry.fault = 'tokenExpiry'
-          throw unauthorized(Messages.tokenInvalid)
-        }
-        accountId = check.accountId
-      }
-      const reply = match.route.resolve({
-        params: match.params,
-        query: url.searchParams,
-        body: parseJson(raw),
-        headers: req.headers,
-        now: core.clock.now(),
-        store: core.store,
-        tokens: core.tokens,
-        accountId,
-      })
-      finish(reply)
-    } catch (error) {
-      if (error instanceof SparkflyReply) {
-        finish({ status: error.status, body: error.body(requestId) })
-        return
-      }
-      console.error(`[sandbox] ${operation} failed (${requestId}):`, error)
-      finish({ status: 500, body: { trace: requestId, error: 'Sandbox internal error' } })
-    }
-  }
+  const ctx: ServerContext = { core, admin, stopping: stopping.signal }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(ctx, req, res).catch((error: unknown) => {
       console.error('[sandbox] request failed:', error)
       if (!res.headersSent) send(res, { status: 500, body: { error: 'Sandbox internal error' } })
       else res.destroy()

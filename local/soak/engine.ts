@@ -15,25 +15,22 @@
  *   visibility 180 s -> 15 s) so a run takes minutes. The ratios that matter are kept: the visibility timeout
  *   exceeds the issuance claim lease (function timeout + 5 s), as 180 s exceeds 35 s in AWS.
  */
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs'
-import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs'
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import pLimit from 'p-limit'
-import { externalRefId } from '../../lib/issuance'
-import { loadRules, rulesFor } from '../../lib/issuance/rules'
-import { ledgerKey } from '../../lib/ledger/Ledger'
-import { OfferKind } from '../../lib/ledger/types'
 import { LOCAL_CREDENTIALS } from '../aws'
 import { queueDepth } from '../aws/queues'
 import { seededRandom } from '../sandbox/faults'
 import { type LocalSystem, startLocalSystem } from '../system'
+import { accountDlq, accountEvents, countMix, countOffers, issuedEventIds } from './account'
+import { deliveries, type EventKind, type PlannedEvent, planEvents } from './plan'
+import { drainQueue, inLedger, offerLedgerKey, soakOffers } from './probes'
+import { exited, newWorkerTally, startWorker, stopWorker, type WorkerTally } from './worker'
+
+export { EventKind } from './plan'
 
 export interface SoakOptions {
   /** Loyalty events to send (default 10,000). */
@@ -119,145 +116,128 @@ export interface SoakReport {
   }
 }
 
-export const EventKind = {
-  tierUpgrade: 'tier_upgrade',
-  birthday: 'birthday',
-  unknownType: 'unknown_type',
-  malformed: 'malformed_json',
-  unknownMember: 'unknown_member',
-} as const
-export type EventKind = (typeof EventKind)[keyof typeof EventKind]
-
-/** Share of each kind in the mix (cumulative order matters only for the roll). */
-const MIX: ReadonlyArray<readonly [EventKind, number]> = [
-  [EventKind.unknownType, 0.03],
-  [EventKind.malformed, 0.01],
-  [EventKind.unknownMember, 0.01],
-  [EventKind.birthday, 0.2],
-  [EventKind.tierUpgrade, 0.75],
-]
-
-const TYPES: Record<EventKind, string> = {
-  tier_upgrade: 'loyalty.tier.upgraded',
-  birthday: 'loyalty.member.birthday',
-  unknown_type: 'loyalty.points.earned',
-  malformed_json: 'loyalty.tier.upgraded',
-  unknown_member: 'loyalty.tier.upgraded',
-}
-
-/** What each kind must end as. */
-const EXPECTED_DLQ_REASON: Partial<Record<EventKind, string>> = {
-  malformed_json: 'malformed_json',
-  unknown_member: 'sparkfly_404',
-}
-
-const UNKNOWN_MEMBER_ID = 987_654_321
-const EVENT_SOURCE = 'urn:loyalty:soak'
-/** The worker, relative to the project root. */
-const WORKER = 'local/soak/issuanceWorker.ts'
-
-interface PlannedEvent {
-  id: string
-  kind: EventKind
-  body: string
-  refs: string[]
-}
-
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms))
 
-/** Builds the events: a deterministic mix of envelopes, members and kinds. */
-function planEvents(count: number, runId: string, random: () => number, system: LocalSystem): PlannedEvent[] {
-  const rules = loadRules('local')
-  const members = system.sandbox.fixtures.members
-  const events: PlannedEvent[] = []
-  for (let i = 0; i < count; i += 1) {
-    const roll = random()
-    let edge = 0
-    let kind: EventKind = EventKind.tierUpgrade
-    for (const [candidate, share] of MIX) {
-      edge += share
-      if (roll < edge) {
-        kind = candidate
-        break
-      }
-    }
-    const id = `soak-${runId}-${i}`
-    const type = TYPES[kind]
-    const known = members[i % members.length] as { id: number; identifier: string }
-    const member =
-      kind === EventKind.unknownMember
-        ? { id: UNKNOWN_MEMBER_ID }
-        : i % 3 === 0
-          ? { identifier: known.identifier }
-          : { id: known.id }
-    const time = new Date().toISOString()
-    let body: string
-    if (kind === EventKind.malformed) {
-      body = `{"specversion":"1.0","id":"${id}","source":"${EVENT_SOURCE}","type":"${type}","data":{"member":`
-    } else if (i % 4 === 1) {
-      body = JSON.stringify({
-        version: '0',
-        id,
-        source: EVENT_SOURCE,
-        'detail-type': type,
-        time,
-        detail: { member },
-      })
-    } else {
-      body = JSON.stringify({ specversion: '1.0', id, source: EVENT_SOURCE, type, time, data: { member } })
-    }
-    const refs =
-      kind === EventKind.malformed || kind === EventKind.unknownMember
-        ? []
-        : rulesFor(rules, type).map((rule) => externalRefId({ id }, rule))
-    events.push({ id, kind, body, refs })
-  }
-  return events
+/** The options with their defaults applied. */
+interface SoakSettings {
+  started: number
+  log: (line: string) => void
+  eventCount: number
+  crashesWanted: number
+  duplicateRate: number
+  faults: SoakReport['settings']['faults']
+  tokenExpiresEveryCalls: number
+  seed: number
+  runId: string
+  functionTimeoutMs: number
+  visibilityTimeoutSeconds: number
+  sparkflyTimeoutMs: number
+  maxConcurrency: number | undefined
+  timeoutMs: number
+  rootDir: string
 }
 
-/** Message bodies in send order: each event once, some twice (the copy a little later, sometimes right after). */
-function deliveries(events: PlannedEvent[], duplicateRate: number, random: () => number): string[] {
-  const out: string[] = events.map((event) => event.body)
-  for (let i = events.length - 1; i >= 0; i -= 1) {
-    if (random() >= duplicateRate) continue
-    const gap = random() < 0.3 ? 1 : 1 + Math.floor(random() * 200)
-    out.splice(Math.min(out.length, i + gap), 0, (events[i] as PlannedEvent).body)
-  }
-  return out
+/** What the sandbox's request observer counts. */
+interface SandboxTally {
+  faultsInjected: Record<string, number>
+  issuedAnswers: number
+  tokensMinted: number
 }
 
-/** Runs the soak; resolves with the account of every event (never throws for a failed check). */
-export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
-  const started = Date.now()
-  const log = options.log ?? (() => undefined)
+/** When to kill the worker next (by Sparkfly issue answers), and what each kill left behind. */
+interface CrashSchedule {
+  points: number[]
+  at: number
+  /** Set while crashes are armed; the sandbox observer calls it once `at` is reached. */
+  onPoint: (() => void) | undefined
+  /** The crash being recorded and the worker being restarted. */
+  inProgress: Promise<void> | undefined
+  reports: CrashReport[]
+}
+
+/** The soak's state, shared by its steps. */
+interface SoakState {
+  readonly settings: SoakSettings
+  readonly random: () => number
+  readonly tally: SandboxTally
+  readonly crash: CrashSchedule
+  readonly system: LocalSystem
+  readonly sqs: SQSClient
+  readonly documents: DynamoDBDocumentClient
+  readonly queueUrl: string
+  readonly workerTally: WorkerTally
+  worker: ChildProcess | undefined
+  events: PlannedEvent[]
+  bodies: string[]
+  expectedOffers: number
+  drained: boolean
+}
+
+function resolveSettings(options: SoakOptions): SoakSettings {
   const eventCount = options.events ?? 10_000
-  const crashesWanted = options.crashes ?? 1 + Math.floor(eventCount / 4_000)
-  const duplicateRate = options.duplicateRate ?? 0.1
-  const faults = { '500': 0.05, '429': 0.05, hang: 0.01, ...options.faults }
-  const tokenExpiresEveryCalls = options.tokenExpiresEveryCalls ?? 1_000
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
-  const functionTimeoutMs = options.functionTimeoutMs ?? 6_000
-  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 15
-  const sparkflyTimeoutMs = options.sparkflyTimeoutMs ?? 1_000
-  const rootDir = resolve(options.rootDir ?? process.cwd())
-  const random = seededRandom(seed)
-  const runId = seed.toString(36)
+  return {
+    started: Date.now(),
+    log: options.log ?? (() => undefined),
+    eventCount,
+    crashesWanted: options.crashes ?? 1 + Math.floor(eventCount / 4_000),
+    duplicateRate: options.duplicateRate ?? 0.1,
+    faults: { '500': 0.05, '429': 0.05, hang: 0.01, ...options.faults },
+    tokenExpiresEveryCalls: options.tokenExpiresEveryCalls ?? 1_000,
+    seed,
+    runId: seed.toString(36),
+    functionTimeoutMs: options.functionTimeoutMs ?? 6_000,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 15,
+    sparkflyTimeoutMs: options.sparkflyTimeoutMs ?? 1_000,
+    maxConcurrency: options.maxConcurrency,
+    timeoutMs: options.timeoutMs ?? 20 * 60_000,
+    rootDir: resolve(options.rootDir ?? process.cwd()),
+  }
+}
 
-  const faultsInjected: Record<string, number> = {}
-  let issuedAnswers = 0
-  let tokensMinted = 0
-  let crashAt = Number.POSITIVE_INFINITY
-  let onCrashPoint: (() => void) | undefined
+/** Step 1: the local system (everything but issuance, which runs in the worker) and the clients to read it. */
+async function setup(settings: SoakSettings): Promise<SoakState> {
+  const tally: SandboxTally = { faultsInjected: {}, issuedAnswers: 0, tokensMinted: 0 }
+  const crash: CrashSchedule = {
+    points: [],
+    at: Number.POSITIVE_INFINITY,
+    onPoint: undefined,
+    inProgress: undefined,
+    reports: [],
+  }
+  const system = await startSoakSystem(settings, tally, crash)
+  const { region, endpoints } = system.aws
+  return {
+    settings,
+    random: seededRandom(settings.seed),
+    tally,
+    crash,
+    system,
+    sqs: new SQSClient({ region, endpoint: endpoints.sqs, credentials: LOCAL_CREDENTIALS }),
+    documents: DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region, endpoint: endpoints.dynamodb, credentials: LOCAL_CREDENTIALS }),
+    ),
+    queueUrl: system.aws.queues.loyaltyEvents,
+    workerTally: newWorkerTally(),
+    worker: undefined,
+    events: [],
+    bodies: [],
+    expectedOffers: 0,
+    drained: false,
+  }
+}
 
-  const system = await startLocalSystem({
-    rootDir,
+function startSoakSystem(settings: SoakSettings, tally: SandboxTally, crash: CrashSchedule) {
+  const { faults } = settings
+  return startLocalSystem({
+    rootDir: settings.rootDir,
     importModule: (path) => import(path),
     externalEventSources: ['issueOffers'],
     disableSchedules: true,
     endpointsFile: null,
-    visibilityTimeoutSeconds,
+    visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
     env: {
-      SPARKFLY_TIMEOUT_MS: String(sparkflyTimeoutMs),
+      SPARKFLY_TIMEOUT_MS: String(settings.sparkflyTimeoutMs),
       SPARKFLY_MAX_RETRIES: '2',
       EVENT_SOURCE: 'urn:sparkfly-offer-lifecycle:soak',
     },
@@ -265,375 +245,252 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       faults: {
         rates: { '500': faults['500'], '429': faults['429'], hang: faults.hang },
         retryAfterSeconds: 1,
-        seed,
-        tokenExpiresEveryCalls,
+        seed: settings.seed,
+        tokenExpiresEveryCalls: settings.tokenExpiresEveryCalls,
       },
       onRequest: (entry) => {
+        const { faultsInjected } = tally
         if (entry.fault) faultsInjected[String(entry.fault)] = (faultsInjected[String(entry.fault)] ?? 0) + 1
-        if (entry.operation === 'auth' && entry.status === 204) tokensMinted += 1
+        if (entry.operation === 'auth' && entry.status === 204) tally.tokensMinted += 1
         if (entry.operation === 'offerStates.issue' && entry.status === 201) {
-          issuedAnswers += 1
-          if (issuedAnswers >= crashAt) onCrashPoint?.()
+          tally.issuedAnswers += 1
+          if (tally.issuedAnswers >= crash.at) crash.onPoint?.()
         }
       },
     },
   })
+}
 
-  const sqs = new SQSClient({
-    region: system.aws.region,
-    endpoint: system.aws.endpoints.sqs,
-    credentials: LOCAL_CREDENTIALS,
-  })
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: system.aws.region,
-      endpoint: system.aws.endpoints.dynamodb,
-      credentials: LOCAL_CREDENTIALS,
-    }),
+/** A new issuance "container". */
+function startIssuanceWorker(state: SoakState): Promise<ChildProcess> {
+  const { settings } = state
+  return startWorker(
+    {
+      rootDir: settings.rootDir,
+      queueUrl: state.queueUrl,
+      functionTimeoutMs: settings.functionTimeoutMs,
+      maxConcurrency: settings.maxConcurrency,
+      env: state.system.endpoints.env as Record<string, string>,
+    },
+    state.workerTally,
   )
-  const queueUrl = system.aws.queues.loyaltyEvents
-  const workerOutput: string[] = []
-  let invocationTimeouts = 0
-
-  // The issuance "container" --------------------------------------------------------------------------------------
-  let worker: ChildProcess | undefined
-  const startWorker = async (): Promise<ChildProcess> => {
-    const child = fork(resolve(rootDir, WORKER), [], {
-      cwd: rootDir,
-      execArgv: ['--import', 'tsx'],
-      env: {
-        ...process.env,
-        ...(system.endpoints.env as Record<string, string>),
-        POWERTOOLS_LOG_LEVEL: 'ERROR',
-        SOAK_ROOT_DIR: rootDir,
-        SOAK_QUEUE_URL: queueUrl,
-        SOAK_FUNCTION_TIMEOUT_MS: String(functionTimeoutMs),
-        ...(options.maxConcurrency ? { SOAK_MAX_CONCURRENCY: String(options.maxConcurrency) } : {}),
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    })
-    const keep = (chunk: Buffer) => {
-      workerOutput.push(chunk.toString())
-      if (workerOutput.length > 50) workerOutput.shift()
-    }
-    child.on('message', (message: { type?: string }) => {
-      if (message?.type === 'timeout') invocationTimeouts += 1
-    })
-    child.stdout?.on('data', keep)
-    child.stderr?.on('data', keep)
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error('issuance worker did not start within 30 s')), 30_000)
-      child.once('message', () => {
-        clearTimeout(timer)
-        ready()
-      })
-      child.once('exit', (code) => {
-        clearTimeout(timer)
-        fail(new Error(`issuance worker exited with ${code}: ${workerOutput.join('').slice(-2000)}`))
-      })
-    })
-    return child
-  }
-  const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((done) => child.once('exit', () => done()))
-
-  const queueCounts = queueDepth
-
-  /** Offer states of this soak in the sandbox. */
-  const soakOffers = () =>
-    system.sandbox.admin.offerStates().filter((o) => o.external_ref_id?.includes(runId))
-
-  /** Which of these offer states the ledger holds. */
-  const inLedger = async (ids: number[]): Promise<Set<string>> => {
-    const found = new Set<string>()
-    const limit = pLimit(4)
-    const chunks: number[][] = []
-    for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100))
-    await Promise.all(
-      chunks.map((chunk) =>
-        limit(async () => {
-          let keys: Record<string, unknown>[] | undefined = chunk.map((id) => ({
-            pk: ledgerKey.offer(OfferKind.offerState, String(id)),
-          }))
-          while (keys && keys.length > 0) {
-            const out = await documents.send(
-              new BatchGetCommand({
-                RequestItems: {
-                  [system.aws.tables.ledger]: {
-                    Keys: keys,
-                    ProjectionExpression: 'pk',
-                    ConsistentRead: true,
-                  },
-                },
-              }),
-            )
-            for (const item of out.Responses?.[system.aws.tables.ledger] ?? []) found.add(String(item.pk))
-            keys = out.UnprocessedKeys?.[system.aws.tables.ledger]?.Keys as
-              | Record<string, unknown>[]
-              | undefined
-          }
-        }),
-      ),
-    )
-    return found
-  }
-
-  const crashes: CrashReport[] = []
-  let lost: string[] = []
-
-  try {
-    worker = await startWorker()
-    log(`soak ${runId}: local system up, issuance worker pid ${worker.pid}`)
-
-    const events = planEvents(eventCount, runId, random, system)
-    const bodies = deliveries(events, duplicateRate, random)
-    const expectedOffers = events.reduce((sum, event) => sum + event.refs.length, 0)
-
-    // Crash points spread over the run, by Sparkfly issue answers.
-    const crashPoints = Array.from({ length: crashesWanted }, (_, k) =>
-      Math.max(5, Math.floor((expectedOffers * (k + 1)) / (crashesWanted + 1))),
-    )
-    let crashing: Promise<void> | undefined
-    const crashNow = () => {
-      if (crashing || !worker) return
-      const victim = worker
-      const afterIssues = issuedAnswers
-      victim.kill('SIGKILL')
-      crashAt = crashPoints[crashes.length + 1] ?? Number.POSITIVE_INFINITY
-      crashing = (async () => {
-        await exited(victim)
-        // DynamoDB writes the worker had already sent may still land; then look at what it left behind.
-        await sleep(300)
-        const inFlightMessages = (await queueCounts(queueUrl)).inFlight
-        const recent = soakOffers()
-          .slice(-300)
-          .map((o) => o.offer_state_id)
-        const recorded = await inLedger(recent)
-        const issuedNotRecorded = recent.filter(
-          (id) => !recorded.has(ledgerKey.offer(OfferKind.offerState, String(id))),
-        ).length
-        crashes.push({ afterIssues, inFlightMessages, issuedNotRecorded })
-        log(
-          `  crash ${crashes.length}: SIGKILL after ${afterIssues} issues; ${inFlightMessages} messages in flight, ${issuedNotRecorded} offers issued but not yet in the ledger`,
-        )
-        worker = await startWorker()
-        crashing = undefined
-      })()
-    }
-    crashAt = crashPoints[0] ?? Number.POSITIVE_INFINITY
-    onCrashPoint = crashNow
-
-    // Send everything, 10 per batch, a few batches at a time.
-    const sendLimit = pLimit(4)
-    const batches: string[][] = []
-    for (let i = 0; i < bodies.length; i += 10) batches.push(bodies.slice(i, i + 10))
-    await Promise.all(
-      batches.map((batch) =>
-        sendLimit(async () => {
-          const out = await sqs.send(
-            new SendMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: batch.map((body, index) => ({ Id: String(index), MessageBody: body })),
-            }),
-          )
-          if (out.Failed?.length) throw new Error(`SendMessageBatch failed for ${out.Failed.length} messages`)
-        }),
-      ),
-    )
-    log(
-      `  sent ${bodies.length} messages (${events.length} events, ${bodies.length - events.length} twice) in ${Math.round((Date.now() - started) / 1000)} s`,
-    )
-
-    // Wait until every message is acknowledged or dead-lettered (and every planned crash happened).
-    const deadline = started + (options.timeoutMs ?? 20 * 60_000)
-    let drained = false
-    let quietChecks = 0
-    let lastProgress = 0
-    while (Date.now() < deadline) {
-      await sleep(500)
-      if (crashing) {
-        await crashing
-        continue
-      }
-      const counts = await queueCounts(queueUrl)
-      quietChecks = counts.total === 0 ? quietChecks + 1 : 0
-      if (quietChecks >= 3) {
-        drained = true
-        break
-      }
-      if (Date.now() - lastProgress > 10_000) {
-        lastProgress = Date.now()
-        log(
-          `  ${Math.round((Date.now() - started) / 1000)} s: ${issuedAnswers} issued, queue ${counts.visible} visible / ${counts.inFlight} in flight`,
-        )
-      }
-    }
-    onCrashPoint = undefined
-    if (crashes.length < crashesWanted && drained) {
-      log(`  only ${crashes.length} of ${crashesWanted} crashes happened before the queue drained`)
-    }
-
-    // Account for every event --------------------------------------------------------------------------------
-    const dlq = await drain(sqs, system.aws.queues.loyaltyEventsDlq)
-    const dlqByReason: Record<string, number> = {}
-    const parkedWithReason = new Map<string, string>()
-    for (const message of dlq) {
-      const reason = message.reason ?? 'redrive (no reason: maxReceiveCount exceeded)'
-      dlqByReason[reason] = (dlqByReason[reason] ?? 0) + 1
-      const id = /"id"\s*:\s*"([^"]+)"/.exec(message.body)?.[1]
-      if (id && message.reason) parkedWithReason.set(id, message.reason)
-    }
-
-    const offers = soakOffers()
-    const byRef = new Map<string, number>()
-    for (const offer of offers) {
-      const ref = String(offer.external_ref_id)
-      byRef.set(ref, (byRef.get(ref) ?? 0) + 1)
-    }
-    let duplicates = 0
-    const duplicateRefs: string[] = []
-    for (const [ref, count] of byRef) {
-      duplicates += Math.max(0, count - 1)
-      if (count > 1 && duplicateRefs.length < 20) duplicateRefs.push(ref)
-    }
-
-    let unknownTypeAcknowledged = 0
-    let validEventsParked = 0
-    lost = []
-    for (const event of events) {
-      const parked = parkedWithReason.get(event.id)
-      const expectedReason = EXPECTED_DLQ_REASON[event.kind]
-      if (expectedReason) {
-        if (parked !== expectedReason) lost.push(event.id)
-        continue
-      }
-      if (event.refs.length === 0) {
-        if (parked) lost.push(event.id)
-        else unknownTypeAcknowledged += 1
-        continue
-      }
-      const issued = event.refs.every((ref) => (byRef.get(ref) ?? 0) >= 1)
-      if (issued) continue
-      if (parked) validEventsParked += 1
-      else lost.push(event.id)
-    }
-
-    const recorded = await inLedger(offers.map((o) => o.offer_state_id))
-    const offersNotInLedger = offers.filter(
-      (o) => !recorded.has(ledgerKey.offer(OfferKind.offerState, String(o.offer_state_id))),
-    ).length
-
-    const offerEvents = await drain(sqs, system.aws.queues.offerEvents)
-    const issuedEventIds = new Set<string>()
-    for (const message of offerEvents) {
-      const id = /"id"\s*:\s*"(offer\.issued:[^"]+)"/.exec(message.body)?.[1]
-      if (id) issuedEventIds.add(id)
-    }
-    const offersWithoutIssuedEvent = offers.filter(
-      (o) =>
-        !issuedEventIds.has(
-          `offer.issued:${ledgerKey.offer(OfferKind.offerState, String(o.offer_state_id))}`,
-        ),
-    ).length
-
-    const counters = system.sandbox.admin.counters()
-    const sparkflyCalls = Object.fromEntries(Object.entries(counters).filter(([, n]) => n > 0))
-    const mix = Object.fromEntries(Object.values(EventKind).map((kind) => [kind, 0])) as Record<
-      EventKind,
-      number
-    >
-    for (const event of events) mix[event.kind] += 1
-
-    return {
-      seed,
-      eventsSent: events.length,
-      messagesSent: bodies.length,
-      duplicateDeliveries: bodies.length - events.length,
-      mix,
-      expectedOffers,
-      offersInSandbox: offers.length,
-      duplicates,
-      lost: lost.length,
-      lostEventIds: lost.slice(0, 20),
-      validEventsParked,
-      unknownTypeAcknowledged,
-      dlqByReason,
-      offersNotInLedger,
-      offersWithoutIssuedEvent,
-      offerEventsReceived: offerEvents.length,
-      crashes,
-      invocationTimeouts,
-      duplicateRefs,
-      sparkflyCalls,
-      faultsInjected,
-      tokensMinted,
-      drained,
-      wallTimeMs: Date.now() - started,
-      settings: {
-        functionTimeoutMs,
-        visibilityTimeoutSeconds,
-        sparkflyTimeoutMs,
-        maxConcurrency: options.maxConcurrency ?? 'default',
-        faults,
-        tokenExpiresEveryCalls,
-        duplicateRate,
-      },
-    }
-  } finally {
-    onCrashPoint = undefined
-    if (worker) {
-      const last = worker
-      last.kill('SIGTERM')
-      await Promise.race([exited(last), sleep(5_000)])
-      if (last.exitCode === null && last.signalCode === null) last.kill('SIGKILL')
-    }
-    sqs.destroy()
-    documents.destroy()
-    await system.stop()
-  }
 }
 
-interface DrainedMessage {
-  body: string
-  reason?: string
+/** Step 2: the events and the order their messages go out in. */
+function plan(state: SoakState): void {
+  const { settings } = state
+  state.events = planEvents(settings.eventCount, settings.runId, state.random, state.system)
+  state.bodies = deliveries(state.events, settings.duplicateRate, state.random)
+  state.expectedOffers = state.events.reduce((sum, event) => sum + event.refs.length, 0)
 }
 
-/** Receives and deletes everything on a queue. */
-async function drain(sqs: SQSClient, queueUrl: string): Promise<DrainedMessage[]> {
-  const out: DrainedMessage[] = []
-  let empty = 0
-  while (empty < 2) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-        VisibilityTimeout: 60,
+/** Step 3: crash points spread over the run, by Sparkfly issue answers. */
+function scheduleCrashes(state: SoakState): void {
+  const { crash, settings } = state
+  const wanted = settings.crashesWanted
+  crash.points = Array.from({ length: wanted }, (_, k) =>
+    Math.max(5, Math.floor((state.expectedOffers * (k + 1)) / (wanted + 1))),
+  )
+  crash.at = crash.points[0] ?? Number.POSITIVE_INFINITY
+  crash.onPoint = () => crashNow(state)
+}
+
+/** SIGKILLs the worker, records what the kill left behind, and starts a new worker. */
+function crashNow(state: SoakState): void {
+  const { crash } = state
+  if (crash.inProgress || !state.worker) return
+  const victim = state.worker
+  const afterIssues = state.tally.issuedAnswers
+  victim.kill('SIGKILL')
+  crash.at = crash.points[crash.reports.length + 1] ?? Number.POSITIVE_INFINITY
+  crash.inProgress = (async () => {
+    await exited(victim)
+    crash.reports.push(await inspectCrash(state, afterIssues))
+    state.worker = await startIssuanceWorker(state)
+    crash.inProgress = undefined
+  })()
+}
+
+/** What a kill left: messages in flight, and offers Sparkfly issued that the ledger does not hold. */
+async function inspectCrash(state: SoakState, afterIssues: number): Promise<CrashReport> {
+  // DynamoDB writes the worker had already sent may still land; then look at what it left behind.
+  await sleep(300)
+  const inFlightMessages = (await queueDepth(state.queueUrl)).inFlight
+  const recent = soakOffers(state.system, state.settings.runId)
+    .slice(-300)
+    .map((o) => o.offer_state_id)
+  const recorded = await inLedger(state.documents, state.system.aws.tables.ledger, recent)
+  const issuedNotRecorded = recent.filter((id) => !recorded.has(offerLedgerKey(id))).length
+  state.settings.log(
+    `  crash ${state.crash.reports.length + 1}: SIGKILL after ${afterIssues} issues; ${inFlightMessages} messages in flight, ${issuedNotRecorded} offers issued but not yet in the ledger`,
+  )
+  return { afterIssues, inFlightMessages, issuedNotRecorded }
+}
+
+/** Step 4: every message, 10 per batch, a few batches at a time. */
+async function sendAll(state: SoakState): Promise<void> {
+  const { bodies, settings } = state
+  const sendLimit = pLimit(4)
+  const batches: string[][] = []
+  for (let i = 0; i < bodies.length; i += 10) batches.push(bodies.slice(i, i + 10))
+  await Promise.all(
+    batches.map((batch) =>
+      sendLimit(async () => {
+        const out = await state.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: state.queueUrl,
+            Entries: batch.map((body, index) => ({ Id: String(index), MessageBody: body })),
+          }),
+        )
+        if (out.Failed?.length) throw new Error(`SendMessageBatch failed for ${out.Failed.length} messages`)
       }),
-    )
-    if (Messages.length === 0) {
-      empty += 1
+    ),
+  )
+  settings.log(
+    `  sent ${bodies.length} messages (${state.events.length} events, ${bodies.length - state.events.length} twice) in ${Math.round((Date.now() - settings.started) / 1000)} s`,
+  )
+}
+
+/** Step 5: wait until every message is acknowledged or dead-lettered (and no crash is being handled). */
+async function waitForDrain(state: SoakState): Promise<void> {
+  const { crash, settings } = state
+  const deadline = settings.started + settings.timeoutMs
+  let quietChecks = 0
+  let lastProgress = 0
+  while (Date.now() < deadline) {
+    await sleep(500)
+    if (crash.inProgress) {
+      await crash.inProgress
       continue
     }
-    empty = 0
-    for (const message of Messages) {
-      const reason = message.MessageAttributes?.['failure-reason']?.StringValue
-      out.push({ body: message.Body ?? '', ...(reason ? { reason } : {}) })
+    const counts = await queueDepth(state.queueUrl)
+    quietChecks = counts.total === 0 ? quietChecks + 1 : 0
+    if (quietChecks >= 3) {
+      state.drained = true
+      break
     }
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: Messages.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle,
-        })),
-      }),
+    if (Date.now() - lastProgress > 10_000) {
+      lastProgress = Date.now()
+      settings.log(
+        `  ${Math.round((Date.now() - settings.started) / 1000)} s: ${state.tally.issuedAnswers} issued, queue ${counts.visible} visible / ${counts.inFlight} in flight`,
+      )
+    }
+  }
+  crash.onPoint = undefined
+  if (crash.reports.length < settings.crashesWanted && state.drained) {
+    settings.log(
+      `  only ${crash.reports.length} of ${settings.crashesWanted} crashes happened before the queue drained`,
     )
   }
-  return out
+}
+
+type Verification = Pick<
+  SoakReport,
+  | 'offersInSandbox'
+  | 'duplicates'
+  | 'duplicateRefs'
+  | 'lost'
+  | 'lostEventIds'
+  | 'validEventsParked'
+  | 'unknownTypeAcknowledged'
+  | 'dlqByReason'
+  | 'offersNotInLedger'
+  | 'offersWithoutIssuedEvent'
+  | 'offerEventsReceived'
+>
+
+/** Step 6: account for every event, every offer in the sandbox and every dead letter. */
+async function verify(state: SoakState): Promise<Verification> {
+  const { system } = state
+  const { dlqByReason, parkedWithReason } = accountDlq(
+    await drainQueue(state.sqs, system.aws.queues.loyaltyEventsDlq),
+  )
+  const offers = soakOffers(system, state.settings.runId)
+  const { byRef, duplicates, duplicateRefs } = countOffers(offers)
+  const { lost, unknownTypeAcknowledged, validEventsParked } = accountEvents(
+    state.events,
+    parkedWithReason,
+    byRef,
+  )
+  const recorded = await inLedger(
+    state.documents,
+    system.aws.tables.ledger,
+    offers.map((o) => o.offer_state_id),
+  )
+  const offerEvents = await drainQueue(state.sqs, system.aws.queues.offerEvents)
+  const issued = issuedEventIds(offerEvents)
+  return {
+    offersInSandbox: offers.length,
+    duplicates,
+    duplicateRefs,
+    lost: lost.length,
+    lostEventIds: lost.slice(0, 20),
+    validEventsParked,
+    unknownTypeAcknowledged,
+    dlqByReason,
+    offersNotInLedger: offers.filter((o) => !recorded.has(offerLedgerKey(o.offer_state_id))).length,
+    offersWithoutIssuedEvent: offers.filter(
+      (o) => !issued.has(`offer.issued:${offerLedgerKey(o.offer_state_id)}`),
+    ).length,
+    offerEventsReceived: offerEvents.length,
+  }
+}
+
+/** Step 7: the report, from the verification and the tallies. */
+function report(state: SoakState, verification: Verification): SoakReport {
+  const { settings, events, bodies } = state
+  const counters = state.system.sandbox.admin.counters()
+  return {
+    seed: settings.seed,
+    eventsSent: events.length,
+    messagesSent: bodies.length,
+    duplicateDeliveries: bodies.length - events.length,
+    mix: countMix(events),
+    expectedOffers: state.expectedOffers,
+    ...verification,
+    crashes: state.crash.reports,
+    invocationTimeouts: state.workerTally.invocationTimeouts,
+    sparkflyCalls: Object.fromEntries(Object.entries(counters).filter(([, n]) => n > 0)),
+    faultsInjected: state.tally.faultsInjected,
+    tokensMinted: state.tally.tokensMinted,
+    drained: state.drained,
+    wallTimeMs: Date.now() - settings.started,
+    settings: {
+      functionTimeoutMs: settings.functionTimeoutMs,
+      visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
+      sparkflyTimeoutMs: settings.sparkflyTimeoutMs,
+      maxConcurrency: settings.maxConcurrency ?? 'default',
+      faults: settings.faults,
+      tokenExpiresEveryCalls: settings.tokenExpiresEveryCalls,
+      duplicateRate: settings.duplicateRate,
+    },
+  }
+}
+
+/** Last step, always: stop the worker, the clients and the local system. */
+async function teardown(state: SoakState): Promise<void> {
+  state.crash.onPoint = undefined
+  if (state.worker) await stopWorker(state.worker)
+  state.sqs.destroy()
+  state.documents.destroy()
+  await state.system.stop()
+}
+
+/** Runs the soak; resolves with the account of every event (never throws for a failed check). */
+export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
+  const settings = resolveSettings(options)
+  const state = await setup(settings)
+  try {
+    state.worker = await startIssuanceWorker(state)
+    settings.log(`soak ${settings.runId}: local system up, issuance worker pid ${state.worker.pid}`)
+    plan(state)
+    scheduleCrashes(state)
+    await sendAll(state)
+    await waitForDrain(state)
+    return report(state, await verify(state))
+  } finally {
+    await teardown(state)
+  }
 }
 
 /** The report as the table `npm run soak` prints. */
