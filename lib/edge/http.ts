@@ -3,7 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core'
 import httpHeaderNormalizer from '@middy/http-header-normalizer'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import { getConfig } from '../config'
-import { logger } from '../observability'
+import { logger, MetricUnit, metrics } from '../observability'
 import { HttpProblem } from './errors'
 import { assertJsonMediaType, decodeUtf8, parseStrictJson } from './jsonBody'
 import { problemResponse, toProblem } from './problem'
@@ -112,5 +112,36 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
     statusCode,
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
+  }
+}
+
+/** Metric names for the answers of one HTTP function, by status class. */
+export interface AnswerMetricNames {
+  ok: string
+  refused: string
+  failed: string
+}
+
+/**
+ * Counts every answer of an HTTP function, errors included, under one metric per status class (2xx `ok`, 4xx
+ * `refused`, 5xx `failed`). Register it after `logMetrics`, which flushes them.
+ *
+ * @example
+ * httpHandler(fn, { beforeParse: [logMetrics(metrics), answerMetrics({ ok: 'A2xx', refused: 'A4xx', failed: 'A5xx' })] })
+ */
+export function answerMetrics(names: AnswerMetricNames): MiddlewareObj<HttpEvent, HttpResult> {
+  const count = (status: number) =>
+    metrics.addMetric(
+      status < 300 ? names.ok : status < 500 ? names.refused : names.failed,
+      MetricUnit.Count,
+      1,
+    )
+  return {
+    after: (request) => {
+      if (request.response) count(request.response.statusCode)
+    },
+    onError: (request) => {
+      count(toProblem(request.error).status)
+    },
   }
 }

@@ -2,8 +2,7 @@ import type { MiddlewareObj } from '@middy/core'
 import { logger, MetricUnit, metrics } from '../../observability'
 import { type RedemptionOutcome, type RedemptionRequest, RedemptionStatus } from '../../redemption'
 import type { WebhookFailure } from '../../webhooks'
-import type { HttpEvent, HttpResult } from '../http'
-import { toProblem } from '../problem'
+import { answerMetrics, type HttpEvent, type HttpResult } from '../http'
 
 /** Names of the per-answer metrics of the POS webhook (one per status class). */
 export const RedemptionAnswerMetric = {
@@ -18,24 +17,7 @@ export const RedemptionAnswerMetric = {
  * flushes them.
  */
 export function redemptionAnswerMetrics(): MiddlewareObj<HttpEvent, HttpResult> {
-  const count = (status: number) =>
-    metrics.addMetric(
-      status < 300
-        ? RedemptionAnswerMetric.ok
-        : status < 500
-          ? RedemptionAnswerMetric.refused
-          : RedemptionAnswerMetric.failed,
-      MetricUnit.Count,
-      1,
-    )
-  return {
-    after: (request) => {
-      if (request.response) count(request.response.statusCode)
-    },
-    onError: (request) => {
-      count(toProblem(request.error).status)
-    },
-  }
+  return answerMetrics(RedemptionAnswerMetric)
 }
 
 /** Counts and logs a refused signature (`WebhookSignatureRefused`); the reason only, never a header value. */

@@ -5,7 +5,7 @@ import { appContext } from '../../app/context'
 import { voidingDeps } from '../../app/voiding'
 import { requireSetting } from '../../config'
 import { LedgerConflictError } from '../../ledger/errors'
-import { MetricUnit, metrics } from '../../observability'
+import { metrics } from '../../observability'
 import { callFailure } from '../../offers'
 import {
   describeIssues,
@@ -23,9 +23,8 @@ import {
   voidOffer,
 } from '../../voiding'
 import { HttpProblem } from '../errors'
-import { type HttpEvent, type HttpResult, json } from '../http'
+import { answerMetrics, type HttpEvent, type HttpResult, json } from '../http'
 import { httpIdempotency } from '../idempotency'
-import { toProblem } from '../problem'
 
 /** The staff API's routes (API Gateway route keys), one per kind of target. */
 export const StaffVoidRoute = {
@@ -93,20 +92,7 @@ export function requireStaffIdentity(): MiddlewareObj<HttpEvent, HttpResult> {
  * `StaffVoidServerErrors` (5xx, alarmed). Register it before the other steps; `logMetrics` flushes them.
  */
 export function staffVoidMetrics(): MiddlewareObj<HttpEvent, HttpResult> {
-  const count = (status: number) =>
-    metrics.addMetric(
-      status < 300 ? 'OffersVoided' : status < 500 ? 'StaffVoidsRefused' : 'StaffVoidServerErrors',
-      MetricUnit.Count,
-      1,
-    )
-  return {
-    after: (request) => {
-      if (request.response) count(request.response.statusCode)
-    },
-    onError: (request) => {
-      count(toProblem(request.error).status)
-    },
-  }
+  return answerMetrics({ ok: 'OffersVoided', refused: 'StaffVoidsRefused', failed: 'StaffVoidServerErrors' })
 }
 
 /** The steps the staff API runs before parsing a body: metrics flushed, answers counted, identity required. */
