@@ -2,15 +2,31 @@ import { getConfig, requireSetting } from '../config'
 import { logger, MetricUnit, metrics } from '../observability'
 import { type CallOptions, withCallOptions } from '../offers'
 import type { RedemptionDeps, RedemptionIncident } from '../redemption'
-import { webhookKeyring } from '../webhooks'
+import { WebhookSecretProblem, type WebhookSecretReport, webhookKeyring } from '../webhooks'
 import type { AppContext } from './context'
 
 /** Largest Sparkfly time budget per call, and what is kept back for the ledger, the event and the answer. */
 export const SPARKFLY_BUDGET = { maxMs: 8_000, minMs: 1_000, reserveMs: 1_500 } as const
 
-/** The POS webhook's signing keys (`WEBHOOK_SECRET_ID`), one keyring per container; the id is read on first use. */
+/**
+ * Counts a misconfigured webhook secret (`WebhookSecretMisconfigured`, alarmed) at each request that meets it, and
+ * logs what is wrong: the secret id and the kind of problem, never a value.
+ */
+export function reportWebhookSecret(report: WebhookSecretReport): void {
+  metrics.addMetric('WebhookSecretMisconfigured', MetricUnit.Count, 1)
+  const fields = { secretId: report.secretId, problem: report.problem, brokenEntries: report.brokenEntries }
+  if (report.problem === WebhookSecretProblem.brokenEntries) {
+    logger.warn('Webhook secret has entries that are not whsec_ keys; the others are used', fields)
+  } else logger.error('Webhook secret has no usable key; the webhook answers 503', fields)
+}
+
+/**
+ * The POS webhook's signing keys (`WEBHOOK_SECRET_ID`), one keyring per container; the id is read on first use.
+ * Problems with the secret are reported by {@link reportWebhookSecret}.
+ */
 export const posWebhookKeyring = webhookKeyring({
   secretId: () => requireSetting(getConfig(), 'WEBHOOK_SECRET_ID'),
+  onProblem: reportWebhookSecret,
 })
 
 /**

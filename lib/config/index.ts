@@ -45,6 +45,20 @@ const schema = z.object({
   SWEEP_TIME_MARGIN_MS: positiveInt(15_000),
   /** Offers the sweep reads per ledger page. */
   SWEEP_PAGE_SIZE: positiveInt(100),
+  /**
+   * Scopes that allow a staff void, space- or comma-separated (any one suffices, as in API Gateway's JWT
+   * authorizer); set from the `staffVoidScopes` stage parameter. The staff function re-checks them. At least one.
+   */
+  STAFF_VOID_SCOPES: z._default(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((value) => value.split(/[\s,]+/).filter((scope) => scope.length > 0)),
+      ),
+      z.array(z.string()).check(z.minLength(1)),
+    ),
+    ['offers:void'],
+  ),
   /** Secret `{"identity","key"}` from which the token rotation mints the token it stores in SPARKFLY_SECRET_ID. */
   SPARKFLY_CREDENTIALS_SECRET_ID: z.optional(nonEmpty()),
 })

@@ -5,6 +5,7 @@ import {
   verifyWithKeyring,
   type WebhookFailure,
   type WebhookKeyring,
+  WebhookSecretError,
   WebhookVerificationError,
 } from '../webhooks'
 import { HttpProblem } from './errors'
@@ -28,6 +29,8 @@ const DETAILS: Record<WebhookFailure, string> = {
     'The request is not signed: send the webhook-id, webhook-timestamp and webhook-signature headers (Standard Webhooks).',
   malformed_headers:
     'The signature headers are malformed: webhook-timestamp must be unix seconds and webhook-signature a space-separated list of "v1,<base64>".',
+  repeated_header:
+    'A signature header was sent more than once (or holds a comma): send webhook-id, webhook-timestamp and webhook-signature exactly once each; several signatures go in one webhook-signature header, separated by spaces.',
   stale_timestamp:
     'The webhook-timestamp is more than 5 minutes old. Check the POS clock (NTP) and send the request again with a fresh timestamp and signature.',
   future_timestamp:
@@ -47,10 +50,30 @@ export function signatureProblem(reason: WebhookFailure): HttpProblem {
   )
 }
 
+/** Seconds a POS should wait before retrying while the webhook secret is misconfigured. */
+export const MISCONFIGURED_RETRY_AFTER_SECONDS = 60
+
+/**
+ * The 503 while the webhook secret cannot be read or holds no usable key: our fault, and retryable once an operator
+ * fixes the secret (the keyring reports it, which raises the `WebhookSecretMisconfigured` alarm). Says nothing of the
+ * secret.
+ */
+export function secretUnavailableProblem(): HttpProblem {
+  return new HttpProblem(
+    503,
+    'Webhook temporarily unavailable',
+    'Redemptions cannot be verified right now. Retry after the number of seconds in Retry-After; the operators are alerted.',
+    { reason: 'webhook_secret_unavailable' },
+    { 'retry-after': String(MISCONFIGURED_RETRY_AFTER_SECONDS) },
+  )
+}
+
 /**
  * Middy middleware (pass it as `beforeParse` to `httpHandler`): verifies the Standard Webhooks signature over the raw
  * body before anything parses it ({@link verifyWithKeyring}: a key added by a rotation is picked up), and refuses
- * the request with 401 problem+json otherwise. On success the verified id and timestamp are on `event.webhook`.
+ * the request with 401 problem+json otherwise. The headers are checked before the secret is read: an unsigned request
+ * costs no Secrets Manager call. A secret with no usable key answers 503 problem+json with `Retry-After`, never 500.
+ * On success the verified id and timestamp are on `event.webhook`.
  *
  * @example
  * export const handler = httpHandler(fn, { beforeParse: [verifyWebhookSignature({ keyring })] })
@@ -75,6 +98,7 @@ export function verifyWebhookSignature(
         now: options.now,
       })
     } catch (error) {
+      if (error instanceof WebhookSecretError) throw secretUnavailableProblem()
       if (!(error instanceof WebhookVerificationError)) throw error
       options.onRefused?.(error.reason)
       throw signatureProblem(error.reason)

@@ -46,14 +46,20 @@ export const reasonSchema = z
     z.maxLength(VoidLimits.reasonMaxLength, `must be at most ${VoidLimits.reasonMaxLength} characters`),
   )
 
-/** A credential identifier as scanned at the till: visible ASCII, no spaces. */
+/**
+ * The characters of a code, as the POS webhook accepts them: ASCII letters and digits, then also `_` and `-`. No
+ * Unicode normalisation is applied, so look-alikes (full-width letters, the Kelvin sign) are refused, not folded.
+ */
+export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
+
+/** A credential identifier as scanned at the till (trimmed; {@link CODE_PATTERN}). */
 export const codeSchema = z
   .string({ error: required('a string') })
   .check(
     z.trim(),
     z.minLength(1, 'must not be empty'),
     z.maxLength(VoidLimits.codeMaxLength, `must be at most ${VoidLimits.codeMaxLength} characters`),
-    z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+    z.regex(CODE_PATTERN, 'must be ASCII letters and digits, "_" or "-", starting with a letter or digit'),
   )
 
 export const memberIdentifierSchema = z

@@ -3,10 +3,15 @@ export {
   verifyWithKeyring,
   type WebhookKeyring,
   type WebhookKeyringOptions,
+  WebhookSecretProblem,
+  type WebhookSecretReport,
   webhookKeyring,
 } from './keyring'
 export {
+  type CheckedWebhookHeaders,
+  checkWebhookHeaders,
   decodeWebhookSecret,
+  matchWebhookSignature,
   StandardWebhooks,
   signWebhook,
   type VerifiedWebhook,

@@ -27,6 +27,8 @@ export const StandardWebhooks = {
 export const WebhookFailure = {
   missingHeaders: 'missing_headers',
   malformedHeaders: 'malformed_headers',
+  /** A signature header sent more than once (API Gateway joins repeated headers with commas). */
+  repeatedHeader: 'repeated_header',
   staleTimestamp: 'stale_timestamp',
   futureTimestamp: 'future_timestamp',
   invalidSignature: 'invalid_signature',
@@ -44,7 +46,11 @@ export class WebhookVerificationError extends Error {
   }
 }
 
-/** A configured secret that is not `whsec_<base64>` of a long enough key. The message never contains the value. */
+/**
+ * The webhook keys cannot be had: a configured secret that is not `whsec_<base64>` of a long enough key, a secret
+ * value that is not `{"secrets": [...]}` with a usable entry, or a secret that cannot be read. The message names the
+ * secret id at most, never a value.
+ */
 export class WebhookSecretError extends Error {
   override name = 'WebhookSecretError'
 }
@@ -70,6 +76,13 @@ const TIMESTAMP_PATTERN = /^[0-9]{1,12}$/
 const SIGNATURE_PATTERN = /^[A-Za-z0-9+/]{43}=?$/
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/
 const HMAC_BYTES = 32
+
+const malformed = (message: string) => new WebhookVerificationError(WebhookFailure.malformedHeaders, message)
+const repeated = () =>
+  new WebhookVerificationError(
+    WebhookFailure.repeatedHeader,
+    'A signature header was sent more than once (or holds a comma).',
+  )
 
 /**
  * Decodes a webhook secret (`whsec_<base64>`; the prefix is optional, as in the reference libraries) to its key.
@@ -131,12 +144,9 @@ function parseSignatures(header: string): Buffer[] {
   const signatures: Buffer[] = []
   for (const entry of entries) {
     const comma = entry.indexOf(',')
-    if (comma <= 0) {
-      throw new WebhookVerificationError(
-        WebhookFailure.malformedHeaders,
-        'Each webhook-signature entry must be "<version>,<signature>".',
-      )
-    }
+    if (comma <= 0) throw malformed('Each webhook-signature entry must be "<version>,<signature>".')
+    // A second comma: the header was sent twice and joined ("v1,<a>,v1,<b>").
+    if (entry.indexOf(',', comma + 1) >= 0) throw repeated()
     if (entry.slice(0, comma) !== StandardWebhooks.version) continue
     const encoded = entry.slice(comma + 1)
     if (!SIGNATURE_PATTERN.test(encoded)) {
@@ -156,10 +166,91 @@ function parseSignatures(header: string): Buffer[] {
   return signatures
 }
 
+/** Signature headers that are present, well formed and within the timestamp window: what is left is the HMAC. */
+export interface CheckedWebhookHeaders {
+  id: string
+  /** The `webhook-timestamp` as received (it is signed as text). */
+  timestamp: string
+  /** Unix seconds. */
+  seconds: number
+  /** The decoded `v1` signatures. */
+  signatures: readonly Buffer[]
+}
+
+/** The header checks that need no key: presence, repetition, format. */
+function checkHeaderFormat(headers: WebhookHeaders): Omit<CheckedWebhookHeaders, 'seconds'> {
+  const { id, timestamp, signature } = headers
+  if (!id || !timestamp || !signature) {
+    throw new WebhookVerificationError(
+      WebhookFailure.missingHeaders,
+      'The webhook-id, webhook-timestamp and webhook-signature headers are all required.',
+    )
+  }
+  // API Gateway joins a header sent twice with a comma: the id and the timestamp never hold one otherwise.
+  if (id.includes(',') || timestamp.includes(',')) throw repeated()
+  if (id.length > StandardWebhooks.maxIdLength || !ID_PATTERN.test(id)) {
+    throw malformed(`The webhook-id must be 1 to ${StandardWebhooks.maxIdLength} visible ASCII characters.`)
+  }
+  if (!TIMESTAMP_PATTERN.test(timestamp)) throw malformed('The webhook-timestamp must be whole unix seconds.')
+  return { id, timestamp, signatures: parseSignatures(signature) }
+}
+
 /**
- * Verifies a delivery over its raw body, before anything parses it: headers present and well formed, timestamp within
- * the tolerance of `now` in either direction, and at least one `v1` signature equal (constant-time) to the HMAC under
- * one of `keys` (several keys = a rotation in progress).
+ * Checks what can be checked without a key, so that a request that cannot be valid costs no secret read: the three
+ * headers present, each sent once, well formed, and the timestamp within the tolerance of `now` in either direction.
+ *
+ * @throws {WebhookVerificationError} with the reason (`missing_headers`, `repeated_header`, `malformed_headers`,
+ * `stale_timestamp`, `future_timestamp`).
+ */
+export function checkWebhookHeaders(input: {
+  headers: WebhookHeaders
+  now?: Date | number
+  toleranceSeconds?: number
+}): CheckedWebhookHeaders {
+  const checked = checkHeaderFormat(input.headers)
+  const seconds = Number(checked.timestamp)
+  const nowMs =
+    input.now === undefined ? Date.now() : typeof input.now === 'number' ? input.now : input.now.getTime()
+  const nowSeconds = Math.floor(nowMs / 1000)
+  const tolerance = input.toleranceSeconds ?? StandardWebhooks.toleranceSeconds
+  if (seconds < nowSeconds - tolerance) {
+    throw new WebhookVerificationError(WebhookFailure.staleTimestamp, 'The webhook-timestamp is too old.')
+  }
+  if (seconds > nowSeconds + tolerance) {
+    throw new WebhookVerificationError(
+      WebhookFailure.futureTimestamp,
+      'The webhook-timestamp is in the future.',
+    )
+  }
+  return { ...checked, seconds }
+}
+
+/**
+ * Whether one of the checked signatures is the HMAC of the delivery under one of `keys` (constant-time compare).
+ *
+ * @throws {WebhookVerificationError} `invalid_signature` when none matches.
+ */
+export function matchWebhookSignature(
+  checked: CheckedWebhookHeaders,
+  keys: readonly Buffer[],
+  body: string | Uint8Array,
+): VerifiedWebhook {
+  for (const key of keys) {
+    const expected = hmac(key, checked.id, checked.timestamp, body)
+    for (const candidate of checked.signatures) {
+      if (candidate.length === HMAC_BYTES && timingSafeEqual(candidate, expected))
+        return { id: checked.id, timestamp: checked.seconds }
+    }
+  }
+  throw new WebhookVerificationError(
+    WebhookFailure.invalidSignature,
+    'No webhook-signature matches the request with a current secret.',
+  )
+}
+
+/**
+ * Verifies a delivery over its raw body, before anything parses it: {@link checkWebhookHeaders}, then at least one
+ * `v1` signature equal (constant-time) to the HMAC under one of `keys` (several keys = a rotation in progress).
  *
  * @throws {WebhookVerificationError} with the reason; its message names no secret and no expected signature.
  * @example
@@ -174,51 +265,5 @@ export function verifyWebhook(input: {
   now?: Date | number
   toleranceSeconds?: number
 }): VerifiedWebhook {
-  const { id, timestamp, signature } = input.headers
-  if (!id || !timestamp || !signature) {
-    throw new WebhookVerificationError(
-      WebhookFailure.missingHeaders,
-      'The webhook-id, webhook-timestamp and webhook-signature headers are all required.',
-    )
-  }
-  if (id.length > StandardWebhooks.maxIdLength || !ID_PATTERN.test(id)) {
-    throw new WebhookVerificationError(
-      WebhookFailure.malformedHeaders,
-      `The webhook-id must be 1 to ${StandardWebhooks.maxIdLength} visible ASCII characters.`,
-    )
-  }
-  if (!TIMESTAMP_PATTERN.test(timestamp)) {
-    throw new WebhookVerificationError(
-      WebhookFailure.malformedHeaders,
-      'The webhook-timestamp must be whole unix seconds.',
-    )
-  }
-  const signatures = parseSignatures(signature)
-
-  const seconds = Number(timestamp)
-  const nowMs =
-    input.now === undefined ? Date.now() : typeof input.now === 'number' ? input.now : input.now.getTime()
-  const nowSeconds = Math.floor(nowMs / 1000)
-  const tolerance = input.toleranceSeconds ?? StandardWebhooks.toleranceSeconds
-  if (seconds < nowSeconds - tolerance) {
-    throw new WebhookVerificationError(WebhookFailure.staleTimestamp, 'The webhook-timestamp is too old.')
-  }
-  if (seconds > nowSeconds + tolerance) {
-    throw new WebhookVerificationError(
-      WebhookFailure.futureTimestamp,
-      'The webhook-timestamp is in the future.',
-    )
-  }
-
-  for (const key of input.keys) {
-    const expected = hmac(key, id, timestamp, input.body)
-    for (const candidate of signatures) {
-      if (candidate.length === HMAC_BYTES && timingSafeEqual(candidate, expected))
-        return { id, timestamp: seconds }
-    }
-  }
-  throw new WebhookVerificationError(
-    WebhookFailure.invalidSignature,
-    'No webhook-signature matches the request with a current secret.',
-  )
+  return matchWebhookSignature(checkWebhookHeaders(input), input.keys, input.body)
 }

@@ -17,6 +17,8 @@ import {
 
 export const LOCAL_ISSUER = 'urn:local:staff-idp'
 export const LOCAL_AUDIENCE = 'offers-staff-api'
+/** The scope the local IdP grants staff by default: the one the staff void routes require (`staffVoidScopes`). */
+export const LOCAL_STAFF_SCOPE = 'offers:void'
 const ALGORITHM = 'ES256'
 
 interface KeyMaterial {
@@ -53,7 +55,7 @@ export function setDefaultTokenTarget(target: { issuer: string; audience: string
 export interface StaffTokenClaims {
   sub: string
   email?: string
-  /** Space-separated scopes, e.g. `offers/void offers/read`. */
+  /** Space-separated scopes; default {@link LOCAL_STAFF_SCOPE}; `''` mints a token without a scope claim. */
   scope?: string
   /** Seconds, or a jose time span such as `'1h'`; default 1 hour. */
   expiresIn?: number | string
@@ -70,14 +72,15 @@ export interface StaffTokenClaims {
  * key pair lives in memory).
  *
  * @example
- * const token = await mintStaffToken({ sub: 'staff-1', email: 'ops@example.com', scope: 'offers/void' })
+ * const token = await mintStaffToken({ sub: 'staff-1', email: 'ops@example.com', scope: 'offers:void' })
  * fetch(`${api.url}/offers/123/void`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
  */
 export async function mintStaffToken(claims: StaffTokenClaims): Promise<string> {
   const { kid, privateKey } = await keyMaterial()
   const payload: JWTPayload = { ...claims.claims }
   if (claims.email !== undefined) payload.email = claims.email
-  if (claims.scope !== undefined) payload.scope = claims.scope
+  const scope = claims.scope ?? LOCAL_STAFF_SCOPE
+  if (scope !== '') payload.scope = scope
   const expiresIn = claims.expiresIn ?? 3600
   return new SignJWT(payload)
     .setProtectedHeader({ alg: ALGORITHM, kid, typ: 'JWT' })

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeWebhookSecret, signWebhook } from '../../lib/webhooks'
@@ -8,11 +9,13 @@ import { mintStaffToken } from '../../local/runtime'
 import { type LocalSystem, startLocalSystem } from '../../local/system'
 
 /**
- * Hostile input against the local HTTP API over real HTTP: the POS webhook (POST /pos/redemptions) and the staff API
- * (/staff/.../void). Every case is one row of a table below; each must get a 4xx in the shape of whoever refused it:
- * - `problem`: the function, RFC 7807 application/problem+json;
- * - `gateway`: API Gateway itself (JWT authorizer, no route, payload over 10 MB): application/json `{"message"}`,
- *   with `www-authenticate: Bearer` on a 401, as API Gateway's JWT authorizer answers;
+ * Hostile input against the local HTTP API over real HTTP: the POS webhook (POST /pos/redemptions), the staff API
+ * (/staff/.../void) and the `$default` route (any other method or path). Every case is one row of a table below; each
+ * must get a 4xx in the shape of whoever refused it:
+ * - `problem`: a function (the webhook, the staff API, or routeNotFound behind `$default`), RFC 7807
+ *   application/problem+json;
+ * - `gateway`: API Gateway itself, before any function (JWT authorizer: 401 / 403 scope; payload over 10 MB: 413):
+ *   application/json `{"message"}`, with `www-authenticate: Bearer` on a 401, as API Gateway answers;
  * - `http`: the HTTP server refused a request that is not valid HTTP (raw CR/LF or NUL in a header) before any
  *   routing, with an empty body.
  * No answer may carry a stack trace, a file path or a secret, no case may get a 5xx, and no invalid case may cause
@@ -31,8 +34,10 @@ interface Case {
   raw?: string
   status: number
   shape: Shape
-  /** Syntactically valid input (e.g. a code full of dots), looked up for real: Sparkfly may be asked. */
+  /** Syntactically valid input, looked up for real: Sparkfly may be asked. */
   reachesSparkfly?: boolean
+  /** Send the body in these pieces with `Transfer-Encoding: chunked`. */
+  chunks?: Array<string | Buffer>
 }
 
 interface Answer {
@@ -101,7 +106,7 @@ afterAll(() => system?.stop())
 // Requests ----------------------------------------------------------------------------------------------------------
 
 /** Sends a case over a fresh connection, exactly as written (no path normalisation). */
-function send(c: Pick<Case, 'method' | 'path' | 'headers' | 'body' | 'raw'>): Promise<Answer> {
+function send(c: Pick<Case, 'method' | 'path' | 'headers' | 'body' | 'raw' | 'chunks'>): Promise<Answer> {
   if (c.raw !== undefined) return sendRaw(c.raw)
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -126,7 +131,10 @@ function send(c: Pick<Case, 'method' | 'path' | 'headers' | 'body' | 'raw'>): Pr
       },
     )
     req.on('error', reject)
-    req.end(c.body)
+    if (c.chunks) {
+      for (const chunk of c.chunks) req.write(chunk)
+      req.end()
+    } else req.end(c.body)
   })
 }
 
@@ -353,20 +361,31 @@ async function corpus(): Promise<Case[]> {
       shape: 'problem',
     })
   }
-  // Printable ASCII codes are valid codes (docs/voiding.md): looked up, never found, and never a path change.
+  // A code has the webhook's characters ([A-Za-z0-9_-], docs/voiding.md): anything else is a 400, never a lookup.
   for (const [name, code] of [
     ['encoded dot-dot', '%2e%2e'],
+    ['encoded traversal to /auth', '..%2F..%2Fauth'],
     ['encoded traversal', '..%2F..%2Fadmin'],
     ['script tag', '%3Cscript%3E'],
+    ['query smuggled in', 'K7Q2%3Fcredential_identifier%3DX'],
+    ['ampersand', 'K7Q2%26member_id%3D1'],
+    ['dot', 'K7Q2.json'],
   ] as const) {
     add({
-      name: `code ${name} (valid characters, unknown code)`,
+      name: `code ${name}`,
       ...staff(`/staff/codes/${code}/void`, { body: JSON.stringify({ reason: 'x' }) }),
-      status: 404,
+      status: 400,
       shape: 'problem',
-      reachesSparkfly: true,
     })
   }
+  // A valid code that does not exist is looked up (Sparkfly's search, with the code as a query value).
+  add({
+    name: 'code valid characters, unknown code',
+    ...staff('/staff/codes/ZZ_unknown-42/void', { body: JSON.stringify({ reason: 'x' }) }),
+    status: 404,
+    shape: 'problem',
+    reachesSparkfly: true,
+  })
   for (const path of [
     '/staff/offer-states/../credentials/1/void',
     '/staff/offer-states/1/void/../../../pos/redemptions',
@@ -376,15 +395,15 @@ async function corpus(): Promise<Case[]> {
     '/%2e%2e/%2e%2e/etc/passwd',
     '/staff/offer-states/1/void%00',
   ]) {
-    add({ name: `no such route: ${path}`, ...staff(path), status: 404, shape: 'gateway' })
+    add({ name: `no such route: ${path}`, ...staff(path), status: 404, shape: 'problem' })
   }
   add({
     name: 'GET on a POST route',
     method: 'GET',
     ...staff('/staff/credentials/1/void'),
     body: undefined,
-    status: 404,
-    shape: 'gateway',
+    status: 405,
+    shape: 'problem',
   })
 
   // Staff API: bodies --------------------------------------------------------------------------------------------
@@ -728,13 +747,13 @@ async function corpus(): Promise<Case[]> {
     status: 422,
     shape: 'problem',
   })
-  add({ name: 'webhook GET', method: 'GET', path: '/pos/redemptions', status: 404, shape: 'gateway' })
+  add({ name: 'webhook GET', method: 'GET', path: '/pos/redemptions', status: 405, shape: 'problem' })
   add({
     name: 'webhook path with traversal',
     ...webhook(body),
     path: '/pos/redemptions/../../staff/codes/X/void',
     status: 404,
-    shape: 'gateway',
+    shape: 'problem',
   })
   {
     const id = `msg_${randomUUID()}`
@@ -755,6 +774,7 @@ async function corpus(): Promise<Case[]> {
       shape: 'http',
     })
   }
+  for (const c of await hardeningCases(host)) add(c)
   return cases
 }
 
@@ -781,7 +801,10 @@ function problemsWith(c: Case, answer: Answer, secrets: string[]): string[] {
   const contentType = String(answer.headers['content-type'] ?? '')
   if (answer.status !== c.status) problems.push(`status ${answer.status}, expected ${c.status}`)
   if (answer.status >= 500 || answer.status < 400) problems.push(`not a 4xx: ${answer.status}`)
-  if (c.shape === 'problem') {
+  if (c.shape === 'problem' && c.method === 'HEAD') {
+    if (!contentType.startsWith('application/problem+json')) problems.push(`content-type ${contentType}`)
+    if (answer.body !== '') problems.push('a body in the answer to HEAD')
+  } else if (c.shape === 'problem') {
     if (!contentType.startsWith('application/problem+json')) problems.push(`content-type ${contentType}`)
     try {
       const doc = JSON.parse(answer.body) as Record<string, unknown>
@@ -822,11 +845,12 @@ describe('hostile input against the webhook and the staff API', () => {
     const cases = await corpus()
     const secrets = secretsOf()
     console.log(`hostile corpus: ${cases.length} requests`)
-    expect(cases.length).toBeGreaterThanOrEqual(200)
+    expect(cases.length).toBeGreaterThanOrEqual(400)
 
     const failures: string[] = []
     const statuses = new Map<number, number>()
     let serverErrors = 0
+    let invalidCalls = 0
     for (const c of cases) {
       const before = sparkflyCalls()
       const answer = await send(c)
@@ -834,16 +858,500 @@ describe('hostile input against the webhook and the staff API', () => {
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1)
       if (answer.status >= 500) serverErrors += 1
       const problems = problemsWith(c, answer, secrets)
-      if (called > 0 && !c.reachesSparkfly) problems.push(`${called} Sparkfly calls`)
+      if (called > 0 && !c.reachesSparkfly) {
+        invalidCalls += called
+        problems.push(`${called} Sparkfly calls`)
+      }
       if (problems.length > 0)
         failures.push(`${c.name}: ${problems.join('; ')} -- ${answer.body.slice(0, 200)}`)
     }
-    console.log(`hostile answers by status: ${JSON.stringify(Object.fromEntries(statuses))}`)
+    const sorted = [...statuses.entries()].sort(([a], [b]) => a - b)
+    console.log(
+      `hostile answers by status: ${JSON.stringify(Object.fromEntries(sorted))}; 5xx: ${serverErrors}; ` +
+        `Sparkfly calls for invalid input: ${invalidCalls}`,
+    )
 
     expect(failures).toEqual([])
     expect(serverErrors).toBe(0)
+    expect(invalidCalls).toBe(0)
     // and the syntactically valid lookups went to Sparkfly's search with the code as a query value, not a path
     const searches = system.sandbox.admin.requests().filter((r) => r.operation === 'offerStates.query')
     for (const search of searches) expect(search.path).toMatch(/^\/v1\.0\/members\/offer_states\?/)
-  }, 60_000)
+  }, 180_000)
 })
+
+// Issue 15's classes ------------------------------------------------------------------------------------------------
+
+/** A webhook request over exact bytes, signed over `signed` (default: the bytes sent), with headers added. */
+function signedBytes(
+  bytes: Buffer,
+  headers: Record<string, string> = {},
+  options: { signed?: Buffer | string; id?: string } = {},
+): Pick<Case, 'path' | 'headers' | 'body'> {
+  const id = options.id ?? `msg_${randomUUID()}`
+  const timestamp = now()
+  return {
+    path: '/pos/redemptions',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook({
+        secret: system.webhookSecret,
+        id,
+        timestamp,
+        body: options.signed ?? bytes,
+      }),
+      ...headers,
+    },
+    body: bytes,
+  }
+}
+
+const METHODS = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'] as const
+
+/** Other methods on the declared paths (405) and any method on paths no route has (404): the `$default` route. */
+function methodCases(): Case[] {
+  const cases: Case[] = []
+  for (const path of ['/pos/redemptions', ...STAFF_ROUTES.map((r) => r.path)]) {
+    for (const method of METHODS) {
+      const body = method === 'GET' || method === 'HEAD' ? undefined : '{"reason":"x"}'
+      const request = staff(path)
+      cases.push({
+        name: `${method} ${path}`,
+        method,
+        ...request,
+        // node:http frames no body of DELETE / OPTIONS by itself
+        headers: body ? { ...request.headers, 'content-length': String(body.length) } : request.headers,
+        body,
+        status: 405,
+        shape: 'problem',
+      })
+    }
+    cases.push({
+      name: `CORS preflight on ${path}`,
+      method: 'OPTIONS',
+      path,
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      status: 405,
+      shape: 'problem',
+    })
+  }
+  for (const path of ['/', '/pos', '/staff', '/pos/redemptions/1', '/admin', '/staff/codes/K7Q2']) {
+    for (const method of ['POST', ...METHODS]) {
+      cases.push({ name: `${method} ${path} (no route)`, method, path, status: 404, shape: 'problem' })
+    }
+  }
+  return cases
+}
+
+/** Numbers that JSON.parse would silently round, duplicate keys, deep nesting: webhook (signed) and staff bodies. */
+function strictJsonCases(): Case[] {
+  const cases: Case[] = []
+  const lossy = [
+    ['a decimal beyond double precision', '123.0000000000000001'],
+    ['2^53 + 1', '9007199254740993'],
+    ['20 digits', '12345678901234567890'],
+    ['an overflow to Infinity', '1e400'],
+    ['an underflow to 0', '1e-400'],
+    ['0.1 written out to 34 digits', '0.1000000000000000055511151231257827'],
+  ]
+  for (const [name, literal] of lossy) {
+    cases.push({
+      name: `webhook number ${name}`,
+      ...webhook(`{"code":"ABC123","transactionId":"T-1","memberId":${literal}}`),
+      status: 400,
+      shape: 'problem',
+    })
+    cases.push({
+      name: `staff number ${name}`,
+      ...staff('/staff/offer-states/123/void', { body: `{"memberId":${literal},"reason":"x"}` }),
+      status: 400,
+      shape: 'problem',
+    })
+  }
+  const duplicates = [
+    [
+      'code twice, the real one last',
+      `{"code":"NOPE0000","code":"${fixtures.redeemedCode}","transactionId":"T-d1"}`,
+    ],
+    ['code twice, the same value', '{"code":"ABC123","code":"ABC123","transactionId":"T-d2"}'],
+    ['transactionId twice', '{"code":"ABC123","transactionId":"T-1","transactionId":"T-2"}'],
+    ['code twice, once escaped', '{"code":"NOPE0000","\\u0063ode":"ABC123","transactionId":"T-d3"}'],
+    ['storeId twice', '{"code":"ABC123","transactionId":"T-1","storeId":"1","storeId":"2"}'],
+    ['memberId twice', '{"code":"ABC123","transactionId":"T-1","memberId":1,"memberId":2}'],
+  ]
+  for (const [name, text] of duplicates) {
+    cases.push({ name: `webhook duplicate key: ${name}`, ...webhook(text), status: 400, shape: 'problem' })
+  }
+  for (const [name, text] of [
+    ['reason twice', '{"memberId":1,"reason":"a","reason":"b"}'],
+    ['memberId twice', '{"memberId":1,"memberId":2,"reason":"x"}'],
+    ['memberId then memberIdentifier', '{"memberId":1,"reason":"x","memberId":3}'],
+    ['reason twice, once escaped', '{"memberId":1,"reason":"a","\\u0072eason":"b"}'],
+    ['reason twice, same value', '{"memberId":1,"reason":"x","reason":"x"}'],
+    ['memberIdentifier twice', '{"memberIdentifier":"a","memberIdentifier":"b","reason":"x"}'],
+  ]) {
+    cases.push({
+      name: `staff duplicate key: ${name}`,
+      ...staff('/staff/offer-states/123/void', { body: text }),
+      status: 400,
+      shape: 'problem',
+    })
+  }
+  const nesting = (depth: number, kind: 'array' | 'object') =>
+    kind === 'array'
+      ? `{"code":"ABC123","transactionId":"T-1","x":${'['.repeat(depth)}${']'.repeat(depth)}}`
+      : `{"code":"ABC123","transactionId":"T-1","x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`
+  for (const depth of [17, 100, 1_000, 2_500]) {
+    for (const kind of ['array', 'object'] as const) {
+      cases.push({
+        name: `webhook ${kind}s nested ${depth} deep`,
+        ...webhook(nesting(depth, kind)),
+        status: 400,
+        shape: 'problem',
+      })
+      cases.push({
+        name: `staff ${kind}s nested ${depth} deep`,
+        ...staff('/staff/offer-states/123/void', { body: nesting(depth, kind) }),
+        status: 400,
+        shape: 'problem',
+      })
+    }
+  }
+  return cases
+}
+
+/** Codes that Unicode normalisation (NFKC / NFKD) or a homoglyph would make look like ASCII codes. */
+const LOOK_ALIKE_CODES: Array<[string, string]> = [
+  ['full-width letters', '\uFF2B\uFF37\uFF12\uFF21\uFF22\uFF23'],
+  ['full-width K among ASCII', '\uFF2B7Q2M9XR'],
+  ['the Kelvin sign', '\u212AW2ABC'],
+  ['the Angstrom sign', '\u212BBC123'],
+  ['the fi ligature', 'OFFER\uFB011'],
+  ['a superscript two', 'KW\u00B2ABC'],
+  ['a circled A', '\u24B6BC123'],
+  ['a Roman numeral twelve', 'CODE\u216B'],
+  ['a Cyrillic A', '\u0410BC123'],
+  ['a Greek Alpha', '\u0391BC123'],
+  ['a decomposed accent (NFD)', 'CAFE\u0301'],
+  ['mathematical bold letters', '\u{1D400}\u{1D401}\u{1D402}123'],
+  ['a dotless i', 'K\u0131Q2'],
+  ['a long s', 'OFFER\u017F1'],
+  ['a non-breaking hyphen', 'AB\u2011CD'],
+  ['an en dash', 'AB\u2013CD'],
+  ['a full-width hyphen-minus', 'AB\uFF0DCD'],
+  ['a full-width low line', 'AB\uFF3FCD'],
+]
+
+function lookAlikeCases(): Case[] {
+  return LOOK_ALIKE_CODES.flatMap(([name, code]): Case[] => [
+    {
+      name: `staff code with ${name}`,
+      ...staff(`/staff/codes/${encodeURIComponent(code)}/void`, { body: '{"reason":"x"}' }),
+      status: 400,
+      shape: 'problem',
+    },
+    {
+      name: `webhook code with ${name}`,
+      ...webhook({ code, transactionId: `T-${randomUUID()}` }),
+      status: 400,
+      shape: 'problem',
+    },
+  ])
+}
+
+/** Compressed bodies (415 once signed; 401 when not) and bodies API Gateway hands over in base64. */
+function encodingCases(): Case[] {
+  const cases: Case[] = []
+  const text = JSON.stringify(validRedemption())
+  const compressed: Array<[string, Buffer]> = [
+    ['gzip', gzipSync(text)],
+    ['x-gzip', gzipSync(text)],
+    ['GZIP', gzipSync(text)],
+    ['deflate', deflateSync(text)],
+    ['br', brotliCompressSync(text)],
+    ['gzip, identity', gzipSync(text)],
+    ['compress', gzipSync(text)],
+  ]
+  for (const [encoding, bytes] of compressed) {
+    cases.push({
+      name: `webhook content-encoding ${encoding}, signed over the compressed bytes`,
+      ...signedBytes(bytes, { 'content-encoding': encoding }),
+      status: 415,
+      shape: 'problem',
+    })
+    cases.push({
+      name: `staff content-encoding ${encoding}`,
+      ...staff('/staff/offer-states/123/void', {
+        body: gzipSync('{"memberId":1,"reason":"x"}'),
+        headers: { 'content-encoding': encoding },
+      }),
+      status: 415,
+      shape: 'problem',
+    })
+  }
+  cases.push({
+    name: 'webhook gzip body signed over the uncompressed text',
+    ...signedBytes(gzipSync(text), { 'content-encoding': 'gzip' }, { signed: text }),
+    status: 401,
+    shape: 'problem',
+  })
+  cases.push({
+    name: 'webhook gzip body, unsigned',
+    ...signedBytes(gzipSync(text), { 'content-encoding': 'gzip', 'webhook-signature': '' }),
+    status: 401,
+    shape: 'problem',
+  })
+  const latin1 = Buffer.from('{"code":"CAF\u00c9","transactionId":"T-1"}', 'latin1')
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])
+  const base64Cases: Array<[string, Pick<Case, 'path' | 'headers' | 'body'>, number]> = [
+    ['a Latin-1 body signed over its bytes', signedBytes(latin1), 400],
+    ['a UTF-16 body with a BOM', signedBytes(utf16), 400],
+    ['invalid UTF-8 bytes, signed', signedBytes(Buffer.from([0x7b, 0x7d, 0xff])), 400],
+    [
+      'bytes that decode to the same lossy text as the signed ones',
+      signedBytes(Buffer.from([0x7b, 0x7d, 0xfe]), {}, { signed: Buffer.from([0x7b, 0x7d, 0xff]) }),
+      401,
+    ],
+    ['invalid UTF-8 bytes, unsigned', signedBytes(Buffer.from([0xc3, 0x28]), { 'webhook-id': '' }), 401],
+    [
+      'a JSON body sent as application/octet-stream',
+      signedBytes(Buffer.from(text), { 'content-type': 'application/octet-stream' }),
+      415,
+    ],
+    ['a JSON body sent as image/png', signedBytes(Buffer.from(text), { 'content-type': 'image/png' }), 415],
+  ]
+  for (const [name, request, status] of base64Cases) {
+    cases.push({ name: `webhook base64 body: ${name}`, ...request, status, shape: 'problem' })
+  }
+  cases.push({
+    name: 'staff base64 body: a Latin-1 reason',
+    ...staff('/staff/offer-states/123/void', {
+      body: Buffer.from('{"memberId":1,"reason":"caf\u00e9"}', 'latin1'),
+    }),
+    status: 400,
+    shape: 'problem',
+  })
+  cases.push({
+    name: 'staff base64 body: application/octet-stream',
+    ...staff('/staff/offer-states/123/void', { headers: { 'content-type': 'application/octet-stream' } }),
+    status: 415,
+    shape: 'problem',
+  })
+  return cases
+}
+
+/** Bodies sent with Transfer-Encoding: chunked (reassembled before the function, as API Gateway does). */
+function chunkedCases(host: string): Case[] {
+  const chunked = (c: Pick<Case, 'path' | 'headers' | 'body'>, name: string, status: number): Case => {
+    const body = Buffer.from(c.body ?? '')
+    const half = Math.floor(body.length / 2)
+    return {
+      name: `chunked ${name}`,
+      path: c.path,
+      headers: { ...c.headers, 'transfer-encoding': 'chunked' },
+      chunks: [body.subarray(0, half), body.subarray(half)],
+      status,
+      shape: 'problem',
+    }
+  }
+  const raw = (name: string, head: string, body: string, status: number): Case => ({
+    name: `chunked ${name}`,
+    path: '',
+    raw: `POST /pos/redemptions HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n${head}Connection: close\r\n\r\n${body}`,
+    status,
+    shape: 'http',
+  })
+  return [
+    chunked(
+      staff('/staff/offer-states/123/void', { body: '{"memberId":1}' }),
+      'staff body without reason',
+      400,
+    ),
+    chunked(
+      staff('/staff/offer-states/123/void', { body: '{"memberId":1,"reason":"a","reason":"b"}' }),
+      'staff duplicate keys',
+      400,
+    ),
+    chunked(
+      staff('/staff/offer-states/123/void', { body: '{"memberId":1.00000000000000001,"reason":"a"}' }),
+      'staff lossy number',
+      400,
+    ),
+    chunked(
+      staff('/staff/codes/..%2F..%2Fauth/void', { body: '{"reason":"a"}' }),
+      'staff code traversal',
+      400,
+    ),
+    chunked(webhook(validRedemption(), { 'webhook-signature': undefined }), 'webhook unsigned', 401),
+    chunked(webhook({ code: '\uFF2B7Q2', transactionId: 'T-1' }), 'webhook look-alike code', 400),
+    chunked(webhook('{"code":"A","code":"B","transactionId":"T"}'), 'webhook duplicate keys', 400),
+    chunked(webhook({ ...validRedemption(), pad: 'p'.repeat(20_000) }), 'webhook over the body limit', 413),
+    chunked(
+      signedBytes(gzipSync(JSON.stringify(validRedemption())), { 'content-encoding': 'gzip' }),
+      'webhook gzip',
+      415,
+    ),
+    raw('with a chunk size that is not hex', 'Transfer-Encoding: chunked\r\n', 'zz\r\n{}\r\n0\r\n\r\n', 400),
+    raw(
+      'with a chunk size that overflows',
+      'Transfer-Encoding: chunked\r\n',
+      'fffffffffffffffffff\r\n{}\r\n0\r\n\r\n',
+      400,
+    ),
+    raw(
+      'and a Content-Length too (smuggling)',
+      'Transfer-Encoding: chunked\r\nContent-Length: 4\r\n',
+      '2\r\n{}\r\n0\r\n\r\n',
+      400,
+    ),
+    raw(
+      'with an unknown transfer coding',
+      'Transfer-Encoding: gzip, chunked, foo\r\n',
+      '2\r\n{}\r\n0\r\n\r\n',
+      400,
+    ),
+  ]
+}
+
+/** Signature headers sent twice (API Gateway joins them with commas) and CR/LF in header values. */
+function headerCases(host: string): Case[] {
+  const text = JSON.stringify(validRedemption())
+  const ts = now()
+  const signed = (id: string, timestamp: number | string = ts) =>
+    signWebhook({ secret: system.webhookSecret, id, timestamp, body: text })
+  const raw = (headers: string, body = text) =>
+    `POST /pos/redemptions HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  const repeated: Array<[string, string]> = [
+    [
+      'webhook-id twice, signed for the first',
+      `webhook-id: msg_a\r\nwebhook-id: msg_b\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed('msg_a')}\r\n`,
+    ],
+    [
+      'webhook-id twice, signed for the joined value',
+      `webhook-id: msg_a\r\nwebhook-id: msg_b\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed('msg_a,msg_b')}\r\n`,
+    ],
+    [
+      'webhook-id twice, the same value',
+      `webhook-id: msg_a\r\nwebhook-id: msg_a\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed('msg_a')}\r\n`,
+    ],
+    [
+      'webhook-timestamp twice',
+      `webhook-id: msg_t\r\nwebhook-timestamp: ${ts}\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed('msg_t')}\r\n`,
+    ],
+    [
+      'webhook-signature twice, both valid',
+      `webhook-id: msg_s\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed('msg_s')}\r\nwebhook-signature: ${signed('msg_s')}\r\n`,
+    ],
+    [
+      'all three twice',
+      `webhook-id: msg_c\r\nwebhook-id: msg_c\r\nwebhook-timestamp: ${ts}\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed('msg_c')}\r\nwebhook-signature: ${signed('msg_c')}\r\n`,
+    ],
+  ]
+  const cases: Case[] = repeated.map(([name, headers]) => ({
+    name: `webhook repeated header: ${name}`,
+    path: '',
+    raw: raw(headers),
+    status: 401,
+    shape: 'problem',
+  }))
+  cases.push({
+    name: 'webhook repeated header: webhook-id holding a comma, signed',
+    ...webhook(validRedemption(), {}, 'msg_1,msg_2'),
+    status: 401,
+    shape: 'problem',
+  })
+  const id = `msg_${randomUUID()}`
+  const good = `webhook-id: ${id}\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed(id)}\r\n`
+  const injected: Array<[string, string, number, Shape]> = [
+    [
+      'CRLF smuggles a second webhook-id',
+      `webhook-id: ${id}\r\nwebhook-id: msg_evil\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed(id)}\r\n`,
+      401,
+      'problem',
+    ],
+    [
+      'bare CR in webhook-signature',
+      `webhook-id: ${id}\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed(id)}\rX-Evil: 1\r\n`,
+      400,
+      'http',
+    ],
+    [
+      'bare LF in webhook-timestamp',
+      `webhook-id: ${id}\r\nwebhook-timestamp: ${ts}\nX-Evil: 1\r\nwebhook-signature: ${signed(id)}\r\n`,
+      400,
+      'http',
+    ],
+    ['bare LF in content-type', `${good}Content-Type: application/json\nX-Evil: 1\r\n`, 400, 'http'],
+    [
+      'NUL in webhook-id',
+      `webhook-id: msg\u0000x\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed('msg')}\r\n`,
+      400,
+      'http',
+    ],
+    [
+      'a space before the colon',
+      `webhook-id : ${id}\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed(id)}\r\n`,
+      400,
+      'http',
+    ],
+    [
+      'webhook-signature folded (obs-fold)',
+      `webhook-id: ${id}\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature:\r\n ${signed(id)}\r\n`,
+      400,
+      'http',
+    ],
+    [
+      'a control character in webhook-id',
+      `webhook-id: msg\u0001x\r\nwebhook-timestamp: ${ts}\r\nwebhook-signature: ${signed('msg\u0001x')}\r\n`,
+      400,
+      'http',
+    ],
+  ]
+  for (const [name, headers, status, shape] of injected) {
+    cases.push({ name: `webhook header injection: ${name}`, path: '', raw: raw(headers), status, shape })
+  }
+  cases.push({
+    // node reads the line break as the end of the request line: what follows is a header, the request is unsigned
+    name: 'header injection: CRLF in the request line',
+    path: '',
+    raw: `POST /pos/redemptions\r\nX-Evil: 1 HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+    status: 401,
+    shape: 'problem',
+  })
+  return cases
+}
+
+/** Staff tokens the authorizer verifies but whose scopes do not allow voiding (API Gateway's own 403). */
+async function scopeCases(): Promise<Case[]> {
+  const cases: Case[] = []
+  for (const [name, scope] of [
+    ['no scope', ''],
+    ['another scope', 'offers:read'],
+    ['a scope that only starts the same', 'offers:voids'],
+  ] as const) {
+    const token = await mintStaffToken({ sub: 'staff-1', scope })
+    for (const route of STAFF_ROUTES) {
+      cases.push({
+        name: `staff ${route.route}: token with ${name}`,
+        ...staff(route.path, { body: JSON.stringify(route.body), authorization: `Bearer ${token}` }),
+        status: 403,
+        shape: 'gateway',
+      })
+    }
+  }
+  return cases
+}
+
+async function hardeningCases(host: string): Promise<Case[]> {
+  return [
+    ...methodCases(),
+    ...strictJsonCases(),
+    ...lookAlikeCases(),
+    ...encodingCases(),
+    ...chunkedCases(host),
+    ...headerCases(host),
+    ...(await scopeCases()),
+  ]
+}

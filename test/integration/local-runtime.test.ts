@@ -488,12 +488,15 @@ describe('startHttpApi', () => {
     it('answers 403 for a route scope the token lacks, and lets a token with it through', async () => {
       const reader = await api.mintStaffToken({ sub: 'staff-8', scope: 'offers/read' })
       const voider = await api.mintStaffToken({ sub: 'staff-9', scope: 'offers/void' })
+      const unscoped = await api.mintStaffToken({ sub: 'staff-10', scope: '' })
 
-      const denied = await fetch(`${api.url}/scoped`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${reader}` },
-      })
-      expect([denied.status, await denied.json()]).toEqual([403, { message: 'Forbidden' }])
+      for (const token of [reader, unscoped]) {
+        const denied = await fetch(`${api.url}/scoped`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}` },
+        })
+        expect([denied.status, await denied.json()]).toEqual([403, { message: 'Forbidden' }])
+      }
       expect(calls).toHaveLength(0)
 
       const allowed = await fetch(`${api.url}/scoped`, {

@@ -147,6 +147,7 @@ describe('secret redaction at DEBUG', () => {
     const otherStaff = await system.httpApi.mintStaffToken({
       sub: 'staff-redaction',
       email: 'ops@example.com',
+      scope: 'offers:void',
     })
     staffTokens.push(otherStaff)
     expect(

@@ -33,7 +33,7 @@ beforeAll(async () => {
     config: { functions: [voidOffer], authorizers: config.authorizers },
     resolveHandler: handlerResolver({ rootDir: ROOT, importModule: (path) => import(path) }),
   })
-  token = await api.mintStaffToken({ sub: 'staff-ana', email: 'ana@example.com' })
+  token = await api.mintStaffToken({ sub: 'staff-ana', email: 'ana@example.com', scope: 'offers:void' })
   handler = (await import('../../functions/void-offer')).handler as unknown as Handler
 })
 afterAll(async () => {
@@ -118,6 +118,47 @@ describe('staff void API: authentication', () => {
     expect((await post(path, { reason: 'x' }, { token: otherAudience })).status).toBe(401)
     expect(voidCalls()).toBe(before)
     expect((await system.ledger.get(OfferKind.credential, entry.id))?.status).toBe(LedgerStatus.issued)
+  })
+
+  it('requires the offers:void scope: the authorizer answers 403 to a token without it, voiding nothing', async () => {
+    const entry = await system.issueCredential()
+    const unscoped = await api.mintStaffToken({ sub: 'staff-ana', scope: '' })
+    const reader = await api.mintStaffToken({ sub: 'staff-ana', scope: 'offers:read' })
+    const before = voidCalls()
+
+    const path = `/staff/credentials/${entry.id}/void`
+    for (const bearer of [unscoped, reader]) {
+      const response = await post(path, { reason: 'x' }, { token: bearer })
+      expect([response.status, response.body]).toEqual([403, { message: 'Forbidden' }])
+    }
+    expect(voidCalls()).toBe(before)
+    expect((await system.ledger.get(OfferKind.credential, entry.id))?.status).toBe(LedgerStatus.issued)
+  })
+
+  it('re-checks the scope in the handler itself: 403 problem+json for a verified token without offers:void', async () => {
+    const entry = await system.issueCredential()
+    const event = {
+      version: '2.0',
+      routeKey: 'POST /staff/credentials/{credentialId}/void',
+      rawPath: `/staff/credentials/${entry.id}/void`,
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json' },
+      pathParameters: { credentialId: entry.id },
+      requestContext: {
+        requestId: 'no-scope',
+        http: { method: 'POST' },
+        authorizer: { jwt: { claims: { sub: 'staff-ana', scope: 'offers:read' }, scopes: ['offers:read'] } },
+      },
+      body: JSON.stringify({ reason: 'x' }),
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2
+    const before = voidCalls()
+
+    const response = await handler(event, lambdaContext())
+
+    expect(response.statusCode).toBe(403)
+    expect(response.headers?.['content-type']).toBe('application/problem+json')
+    expect(voidCalls()).toBe(before)
   })
 
   it('refuses, in the handler itself, an event that reached it without a verified subject', async () => {

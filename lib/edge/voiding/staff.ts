@@ -57,7 +57,7 @@ export interface StaffVoidRequest {
 
 interface JwtRequestContext {
   requestId?: string
-  authorizer?: { jwt?: { claims?: Record<string, unknown> } }
+  authorizer?: { jwt?: { claims?: Record<string, unknown>; scopes?: unknown } }
 }
 
 /** The staff member's identity: the `sub` claim the API Gateway JWT authorizer verified, if any. */
@@ -88,6 +88,50 @@ export function requireStaffIdentity(): MiddlewareObj<HttpEvent, HttpResult> {
 }
 
 /**
+ * The scopes of the verified staff token: `jwt.scopes` as API Gateway passes them, else the `scope` (space-separated)
+ * or `scp` claim (API Gateway renders a list claim as `[a b]`).
+ */
+export function staffScopes(event: Pick<HttpEvent, 'requestContext'>): string[] {
+  const jwt = (event.requestContext as JwtRequestContext | undefined)?.authorizer?.jwt
+  const listed = Array.isArray(jwt?.scopes)
+    ? jwt.scopes.filter((s): s is string => typeof s === 'string')
+    : []
+  if (listed.length > 0) return listed
+  const claim = jwt?.claims?.scope ?? jwt?.claims?.scp
+  if (typeof claim !== 'string') return []
+  return claim
+    .replace(/^\[|\]$/g, '')
+    .split(/[\s,]+/)
+    .filter((scope) => scope.length > 0)
+}
+
+const forbidden = (allowed: readonly string[]) =>
+  new HttpProblem(
+    403,
+    'Forbidden',
+    `The staff token does not carry a scope that allows voiding offers (${allowed.join(' or ')}).`,
+    { reason: 'insufficient_scope' },
+    { 'www-authenticate': `Bearer error="insufficient_scope", scope="${allowed.join(' ')}"` },
+  )
+
+/**
+ * Defence in depth behind the authorizer's scope check: refuses (403) a request whose verified token carries none of
+ * `allowed()` (`STAFF_VOID_SCOPES`), before its body is even parsed.
+ *
+ * @example
+ * httpHandler(fn, { beforeParse: [requireStaffIdentity(), requireStaffScope(() => ['offers:void'])] })
+ */
+export function requireStaffScope(allowed: () => readonly string[]): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: (request) => {
+      const wanted = allowed()
+      const held = staffScopes(request.event)
+      if (!wanted.some((scope) => held.includes(scope))) throw forbidden(wanted)
+    },
+  }
+}
+
+/**
  * Counts the staff API's answers as EMF metrics: `OffersVoided` (200), `StaffVoidsRefused` (4xx) and
  * `StaffVoidServerErrors` (5xx, alarmed). Register it before the other steps; `logMetrics` flushes them.
  */
@@ -95,12 +139,16 @@ export function staffVoidMetrics(): MiddlewareObj<HttpEvent, HttpResult> {
   return answerMetrics({ ok: 'OffersVoided', refused: 'StaffVoidsRefused', failed: 'StaffVoidServerErrors' })
 }
 
-/** The steps the staff API runs before parsing a body: metrics flushed, answers counted, identity required. */
+/**
+ * The steps the staff API runs before parsing a body: metrics flushed, answers counted, identity required, and one of
+ * the `STAFF_VOID_SCOPES` (the authorizer's scopes, re-checked).
+ */
 export function staffVoidMiddlewares(): MiddlewareObj<HttpEvent, HttpResult>[] {
   return [
     logMetrics(metrics) as MiddlewareObj<HttpEvent, HttpResult>,
     staffVoidMetrics(),
     requireStaffIdentity(),
+    requireStaffScope(() => appContext().config.STAFF_VOID_SCOPES),
   ]
 }
 

@@ -49,6 +49,14 @@ describe('getConfig', () => {
     expect(config.ISSUANCE_DLQ_URL).toBeUndefined()
   })
 
+  it('reads the staff void scopes as a list (space or comma separated), offers:void by default, never empty', () => {
+    expect(getConfig({ ...required }).STAFF_VOID_SCOPES).toEqual(['offers:void'])
+    expect(
+      getConfig({ ...required, STAFF_VOID_SCOPES: 'offers:void,ops:admin staff' }).STAFF_VOID_SCOPES,
+    ).toEqual(['offers:void', 'ops:admin', 'staff'])
+    expect(() => getConfig({ ...required, STAFF_VOID_SCOPES: ' , ' })).toThrow(/STAFF_VOID_SCOPES/)
+  })
+
   it('names every wrong variable, never its value', () => {
     const attempt = () =>
       getConfig({

@@ -62,10 +62,27 @@ describe('parseStaffVoidRequest', () => {
       ).target,
     ).toEqual({ credentialId: '44' })
     expect(
-      parseStaffVoidRequest(staffEvent('$default', '/staff/codes/K7Q%2F2/void', { reason: 'r' })).target,
+      parseStaffVoidRequest(staffEvent('$default', '/staff/codes/K7Q_2-x/void', { reason: 'r' })).target,
     ).toEqual({
-      code: 'K7Q/2',
+      code: 'K7Q_2-x',
     })
+  })
+
+  it.each([
+    ['an encoded traversal', '..%2F..%2Fauth'],
+    ['an encoded slash', 'K7Q%2F2'],
+    ['a query', 'K7Q%3Fx%3D1'],
+    ['dots', '..'],
+    ['full-width letters (NFKC folds them to ASCII)', '%EF%BC%AB%EF%BC%97%EF%BC%B1'],
+    ['the Kelvin sign (NFKC folds it to K)', '%E2%84%AA7Q2'],
+    ['a combining accent', 'K7Q2e%CC%81'],
+    ['a leading dash', '-K7Q2'],
+  ])('refuses a code with %s (400), the same characters as the webhook', (_name, segment) => {
+    const problem = problemOf(() =>
+      parseStaffVoidRequest(staffEvent('$default', `/staff/codes/${segment}/void`, { reason: 'r' })),
+    )
+    expect(problem.status).toBe(400)
+    expect(problem.detail).toMatch(/^Fix these fields: code must be ASCII letters and digits/)
   })
 
   it('names every invalid field and why', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { SecretReader } from '../../../lib/aws/secrets'
 import { httpHandler, json } from '../../../lib/edge/http'
 import { verifyWebhookSignature, type WebhookEvent } from '../../../lib/edge/webhookSignature'
-import { type WebhookKeyring, webhookKeyring } from '../../../lib/webhooks'
+import { type WebhookKeyring, type WebhookSecretReport, webhookKeyring } from '../../../lib/webhooks'
 import { lambdaContext } from '../../support/events'
 import { httpApiEvent, newWebhookSecret, signedHeaders } from './helpers'
 
@@ -236,15 +236,126 @@ describe('verifyWebhookSignature', () => {
     expect(response.statusCode).toBe(401)
   })
 
-  it('answers a generic 500 (no secret, no config detail) when the secret is not {"secrets": [...]}', async () => {
-    const { call, reached } = setup(
-      webhookKeyring({ secretId: 'pos/webhook', reader: fakeReader({ placeholder: 'abc' }).reader }),
+  it.each([
+    ['a placeholder', { placeholder: 'abc' }],
+    ['an empty list', { secrets: [] }],
+    ['only undecodable entries', { secrets: ['whsec_!!!', 'CHANGE_ME', 42] }],
+  ])(
+    'answers 503 problem+json with Retry-After (never 500) when the secret holds %s, and reports it',
+    async (_name, value) => {
+      const reports: WebhookSecretReport[] = []
+      const { call, reached } = setup(
+        webhookKeyring({
+          secretId: 'pos/webhook',
+          reader: fakeReader(value).reader,
+          onProblem: (r) => reports.push(r),
+        }),
+      )
+      const response = await call(httpApiEvent({ body, headers: signedHeaders(body, [newWebhookSecret()]) }))
+      expect(response.statusCode).toBe(503)
+      expect(response.headers['content-type']).toBe('application/problem+json')
+      expect(response.headers['retry-after']).toBe('60')
+      expect(response.json).toMatchObject({ status: 503, reason: 'webhook_secret_unavailable' })
+      expect(response.body.includes('placeholder')).toBe(false)
+      expect(response.body.includes('pos/webhook')).toBe(false)
+      expect(reached).toHaveLength(0)
+      expect(reports).toEqual([{ secretId: 'pos/webhook', problem: 'invalid' }])
+    },
+  )
+
+  it('answers 503 when the secret cannot be read, and holds the failure instead of asking again at once', async () => {
+    let clock = 0
+    const reads = { count: 0 }
+    const reader: SecretReader = {
+      getJson: async () => {
+        reads.count++
+        throw new Error('AccessDeniedException')
+      },
+    }
+    const reports: WebhookSecretReport[] = []
+    const keyring = webhookKeyring({
+      secretId: 'pos/webhook',
+      reader,
+      now: () => clock,
+      failureHoldMs: 5_000,
+      onProblem: (r) => reports.push(r),
+    })
+    const { call } = setup(keyring)
+    const signed = () => httpApiEvent({ body, headers: signedHeaders(body, [newWebhookSecret()]) })
+    expect((await call(signed())).statusCode).toBe(503)
+    clock += 1_000
+    expect((await call(signed())).statusCode).toBe(503)
+    expect(reads.count).toBe(1)
+    clock += 5_000
+    expect((await call(signed())).statusCode).toBe(503)
+    expect(reads.count).toBe(2)
+    expect(reports.map((r) => r.problem)).toEqual(['unreadable', 'unreadable', 'unreadable'])
+  })
+
+  it('answers 503 (not 500) when the secret id is not configured', async () => {
+    const { call } = setup(
+      webhookKeyring({
+        secretId: () => {
+          throw new Error('Missing configuration: WEBHOOK_SECRET_ID')
+        },
+      }),
     )
+    const response = await call(httpApiEvent({ body, headers: signedHeaders(body, [newWebhookSecret()]) }))
+    expect(response.statusCode).toBe(503)
+  })
+
+  it('checks signatures against the valid entries when some are broken, and reports the broken ones', async () => {
     const secret = newWebhookSecret()
-    const response = await call(httpApiEvent({ body, headers: signedHeaders(body, [secret]) }))
-    expect(response.statusCode).toBe(500)
-    expect(response.body.includes('placeholder')).toBe(false)
-    expect(response.body.includes('secrets')).toBe(false)
+    const reports: WebhookSecretReport[] = []
+    const { call } = setup(
+      webhookKeyring({
+        secretId: 'pos/webhook',
+        reader: fakeReader({ secrets: ['whsec_not base64', secret, ''] }).reader,
+        onProblem: (r) => reports.push(r),
+      }),
+    )
+    const good = await call(httpApiEvent({ body, headers: signedHeaders(body, [secret]) }))
+    const bad = await call(httpApiEvent({ body, headers: signedHeaders(body, [newWebhookSecret()]) }))
+    expect([good.statusCode, bad.statusCode]).toEqual([200, 401])
+    expect(reports[0]).toEqual({ secretId: 'pos/webhook', problem: 'broken_entries', brokenEntries: 2 })
+  })
+
+  it.each([
+    ['no headers at all', {}],
+    [
+      'no webhook-signature',
+      { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) },
+    ],
+    [
+      'a malformed timestamp',
+      { 'webhook-id': 'msg_1', 'webhook-timestamp': 'soon', 'webhook-signature': 'v1,x' },
+    ],
+    [
+      'a stale timestamp',
+      { 'webhook-id': 'msg_1', 'webhook-timestamp': '1000', 'webhook-signature': `v1,${'A'.repeat(43)}=` },
+    ],
+  ])(
+    'reads no secret for a request with %s (401 before any Secrets Manager call)',
+    async (_name, headers) => {
+      const fake = fakeReader({ secrets: [newWebhookSecret()] })
+      const { call } = setup(webhookKeyring({ secretId: 'pos/webhook', reader: fake.reader }))
+      const response = await call(httpApiEvent({ body, headers }))
+      expect(response.statusCode).toBe(401)
+      expect(fake.reads).toEqual({ cached: 0, forced: 0 })
+    },
+  )
+
+  it('refuses a repeated webhook-id (joined with a comma by API Gateway) with a clear 401, reading no secret', async () => {
+    const secret = newWebhookSecret()
+    const fake = fakeReader({ secrets: [secret] })
+    const { call, reached } = setup(webhookKeyring({ secretId: 'pos/webhook', reader: fake.reader }))
+    // Even signed over the joined value, the delivery is refused: which id is the idempotency key is ambiguous.
+    const headers = signedHeaders(body, [secret], { id: 'msg_1,msg_2' })
+    const response = await call(httpApiEvent({ body, headers }))
+    expect(response.statusCode).toBe(401)
+    expect(response.json.reason).toBe('repeated_header')
+    expect(String(response.json.detail)).toMatch(/more than once/)
     expect(reached).toHaveLength(0)
+    expect(fake.reads).toEqual({ cached: 0, forced: 0 })
   })
 })
