@@ -1,5 +1,6 @@
 import { buildOfferEvent, type OfferEventPublisher, OfferEventType } from '../events/outbound'
 import { LedgerConflictError } from '../ledger/errors'
+import type { EntryWithVoidIntent, VoidIntent } from '../ledger/intents'
 import { type Ledger, ledgerKey } from '../ledger/Ledger'
 import { type LedgerEntry, LedgerStatus, type NewLedgerEntry, OfferKind } from '../ledger/types'
 import { compact, type Offer, type OfferRef, OfferStatus, type Offers, type VoidOutcome } from '../offers'
@@ -15,6 +16,11 @@ export interface VoidDeps {
   publisher: OfferEventPublisher
   /** CloudEvents `source` of the events we publish. */
   eventSource: string
+  /**
+   * Records on the offer's ledger entry (still issued) that a request is about to void it; false when the entry is
+   * no longer issued. Used for actors with a `requestKey`.
+   */
+  noteVoidIntent?: (offer: { kind: OfferKind; id: string }, intent: VoidIntent) => Promise<boolean>
   now?: () => Date
 }
 
@@ -165,6 +171,14 @@ async function voidTracked(
   const ref = voidRef(entry.kind, entry.id, target, entry)
   if (!ref) throw noMember(offerView(entry))
 
+  if (isOwnIntent(entry, actor)) {
+    // An earlier attempt of this request may have voided it, its answer lost: look before voiding again.
+    const current = await deps.offers.get(entry.code ? { ...ref, code: entry.code } : ref)
+    if (current?.status === OfferStatus.voided) {
+      return { offer: offerView(await recordVoid(entry, reason, actor, deps)), tracked: true }
+    }
+  }
+  await noteIntent(entry, actor, deps)
   const result = await deps.offers.void(ref)
   switch (result.outcome) {
     case 'voided':
@@ -174,11 +188,29 @@ async function voidTracked(
     case 'already_redeemed':
       // Redeemed in Sparkfly without the ledger knowing: the redemption flow owns that change; report it only.
       throw conflictOf({ ...entry, status: LedgerStatus.redeemed })
-    case 'already_voided':
+    case 'already_voided': {
       // Voided in Sparkfly but issued in the ledger: an earlier attempt died after its Sparkfly call (or the offer
-      // was voided outside this project). Complete the record, then answer as for any second void.
-      throw conflictOf(await recordVoid(entry, reason, actor, deps))
+      // was voided outside this project). Complete the record; this same request's retry after a lost answer gets
+      // its void, anyone else the answer to a second void.
+      const recorded = await recordVoid(entry, reason, actor, deps)
+      if (isOwnIntent(entry, actor)) return { offer: offerView(recorded), tracked: true }
+      throw conflictOf(recorded)
+    }
   }
+}
+
+/** The request recorded its intent on the entry before an earlier attempt's Sparkfly call. */
+const isOwnIntent = (entry: EntryWithVoidIntent, actor: VoidActor) =>
+  actor.requestKey !== undefined && entry.voidIntent?.requestKey === actor.requestKey
+
+/** Records the actor's intent on the offer before Sparkfly is called (actors with a `requestKey`). */
+async function noteIntent(entry: LedgerEntry, actor: VoidActor, deps: VoidDeps): Promise<void> {
+  if (actor.requestKey === undefined || !deps.noteVoidIntent) return
+  const intent = { requestKey: actor.requestKey, changedBy: actor.changedBy, at: nowOf(deps) }
+  if (await deps.noteVoidIntent(entry, intent)) return
+  // No longer issued: another writer got there first; answer with what it is now.
+  const current = await deps.ledger.get(entry.kind, entry.id)
+  throw conflictOf(current ?? entry)
 }
 
 /** Sparkfly's view of an offer the ledger does not know; undefined when Sparkfly does not know it either. */
