@@ -93,6 +93,20 @@ describe('redeemDelivery: a lost answer', () => {
     expect(retried).toMatchObject({ outcome: { status: 'already_redeemed' } })
     expect(w.offers.callsOf('get')).toHaveLength(0)
   })
+  it('recovers a redemption of an offer issued elsewhere (not in the ledger) and records it', async () => {
+    const w = deliveryWorld()
+    w.offers.seed({ kind: OfferKind.credential, id: '7001', code: 'EXTCRED01', memberId: '42' })
+    w.offers.fail('redeem', { error: timeoutError(), applied: true })
+    await expect(redeemDelivery(delivery('msg_1'), request('EXTCRED01'), w.deps)).rejects.toThrow()
+
+    const result = await redeemDelivery(delivery('msg_1'), request('EXTCRED01'), w.deps)
+
+    expect(result).toMatchObject({ outcome: { status: 'redeemed', source: 'sparkfly', replayed: true } })
+    expect(redeemCalls(w)).toBe(1)
+    expect([...w.ledger.entries.values()]).toMatchObject([
+      { kind: OfferKind.credential, id: '7001', status: LedgerStatus.redeemed, transactionId: 'T-1' },
+    ])
+  })
 })
 
 describe('redeemDelivery: the delivery record', () => {
