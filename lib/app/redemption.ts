@@ -67,7 +67,7 @@ export function redemptionIntents(app: AppContext): RedemptionIntents<Redemption
 }
 
 /**
- * What `redeemByCode` needs for one delivery, from the container's context: every Sparkfly call gets a time budget
+ * What a redemption (`redeemDelivery`) needs for one delivery, from the container's context: every Sparkfly call gets a time budget
  * that fits what is left of the invocation, incidents are reported, the ledger and the event name the delivery.
  *
  * @example
