@@ -61,7 +61,10 @@ export async function redeemDelivery(
     throw noted.status === 'rejected' ? noted.reason : (found as PromiseRejectedResult).reason
   }
   if (claim.value.status !== 'acquired' || !lease) {
-    await intents.restoreIntent(request.code, request.transactionId, noted.value).catch(() => undefined)
+    // Undo the note of a delivery that will not run; one still running (busy) keeps the intent it relies on.
+    if (claim.value.status !== 'busy') {
+      await intents.restoreIntent(request.code, request.transactionId, noted.value).catch(() => undefined)
+    }
     if (claim.value.status === 'answered') {
       return { status: 'answered', outcome: claim.value.answer, stored: true }
     }

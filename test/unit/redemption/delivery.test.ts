@@ -147,6 +147,8 @@ describe('redeemDelivery: the delivery record', () => {
 
     expect(busy).toEqual({ status: 'in_progress' })
     expect(redeemCalls(w)).toBe(0)
+    // the attempt still running keeps the intent it noted
+    expect(w.intents.intents.get(`${entry.code}#T-1`)).toEqual({ deliveries: ['msg_1'] })
   })
 
   it('still answers the redemption when its delivery record cannot be written, and reports it', async () => {
