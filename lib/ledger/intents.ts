@@ -266,7 +266,10 @@ function earlierOf(item: Record<string, unknown> | undefined): EarlierIntent | u
 export interface VoidIntent {
   /** Identifies the request: its `Idempotency-Key` (with who and where), or who, what and why. */
   requestKey: string
+  /** The request's id (`sourceId` of its `offer.voided`), who sent it and why. */
+  requestId: string
   changedBy: string
+  reason: string
   at: string
 }
 

@@ -171,14 +171,13 @@ async function voidTracked(
   const ref = voidRef(entry.kind, entry.id, target, entry)
   if (!ref) throw noMember(offerView(entry))
 
-  if (isOwnIntent(entry, actor)) {
-    // An earlier attempt of this request may have voided it, its answer lost: look before voiding again.
+  const pending = (entry as EntryWithVoidIntent).voidIntent
+  if (pending) {
+    // A request recorded its intent and may have voided it, its answer lost: look before voiding again.
     const current = await deps.offers.get(entry.code ? { ...ref, code: entry.code } : ref)
-    if (current?.status === OfferStatus.voided) {
-      return { offer: offerView(await recordVoid(entry, reason, actor, deps)), tracked: true }
-    }
+    if (current?.status === OfferStatus.voided) return recordFound(entry, pending, reason, actor, deps)
   }
-  await noteIntent(entry, actor, deps)
+  await noteIntent(entry, reason, actor, deps)
   const result = await deps.offers.void(ref)
   switch (result.outcome) {
     case 'voided':
@@ -188,25 +187,49 @@ async function voidTracked(
     case 'already_redeemed':
       // Redeemed in Sparkfly without the ledger knowing: the redemption flow owns that change; report it only.
       throw conflictOf({ ...entry, status: LedgerStatus.redeemed })
-    case 'already_voided': {
+    case 'already_voided':
       // Voided in Sparkfly but issued in the ledger: an earlier attempt died after its Sparkfly call (or the offer
       // was voided outside this project). Complete the record; this same request's retry after a lost answer gets
       // its void, anyone else the answer to a second void.
-      const recorded = await recordVoid(entry, reason, actor, deps)
-      if (isOwnIntent(entry, actor)) return { offer: offerView(recorded), tracked: true }
-      throw conflictOf(recorded)
-    }
+      return recordFound(entry, pending, reason, actor, deps)
   }
 }
 
-/** The request recorded its intent on the entry before an earlier attempt's Sparkfly call. */
-const isOwnIntent = (entry: EntryWithVoidIntent, actor: VoidActor) =>
-  actor.requestKey !== undefined && entry.voidIntent?.requestKey === actor.requestKey
+/**
+ * Records a void Sparkfly already made while the ledger still holds the offer issued. The request whose intent the
+ * entry holds made it: to that request's retry it is its own void (answered as voided); anyone else gets the
+ * conflict, showing the void as that request's (who, why). Without an intent, the void is recorded as the caller's
+ * and answered as a conflict, as for any second void.
+ */
+async function recordFound(
+  entry: LedgerEntry,
+  pending: VoidIntent | undefined,
+  reason: string,
+  actor: VoidActor,
+  deps: VoidDeps,
+): Promise<VoidResult> {
+  const own = pending !== undefined && pending.requestKey === actor.requestKey
+  if (own) return { offer: offerView(await recordVoid(entry, reason, actor, deps)), tracked: true }
+  if (!pending) throw conflictOf(await recordVoid(entry, reason, actor, deps))
+  const maker = { changedBy: pending.changedBy, requestId: pending.requestId }
+  throw conflictOf(await recordVoid(entry, pending.reason, maker, deps))
+}
 
 /** Records the actor's intent on the offer before Sparkfly is called (actors with a `requestKey`). */
-async function noteIntent(entry: LedgerEntry, actor: VoidActor, deps: VoidDeps): Promise<void> {
+async function noteIntent(
+  entry: LedgerEntry,
+  reason: string,
+  actor: VoidActor,
+  deps: VoidDeps,
+): Promise<void> {
   if (actor.requestKey === undefined || !deps.noteVoidIntent) return
-  const intent = { requestKey: actor.requestKey, changedBy: actor.changedBy, at: nowOf(deps) }
+  const intent: VoidIntent = {
+    requestKey: actor.requestKey,
+    requestId: actor.requestId,
+    changedBy: actor.changedBy,
+    reason,
+    at: nowOf(deps),
+  }
   if (await deps.noteVoidIntent(entry, intent)) return
   // No longer issued: another writer got there first; answer with what it is now.
   const current = await deps.ledger.get(entry.kind, entry.id)

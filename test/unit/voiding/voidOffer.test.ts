@@ -402,11 +402,16 @@ describe('voidOffer: a lost answer, retried by the same request', () => {
     offers.fail('void', { error: new SparkflyServerError('lost', { status: 503 }), applied: true })
     await expect(voidOffer({ credentialId: entry.id }, 'r', ana, intentDeps())).rejects.toThrow('lost')
 
-    const other = await refusal(
-      voidOffer({ credentialId: entry.id }, 'r', { ...staff, requestKey: 'request-ben-1' }, intentDeps()),
-    )
+    const ben = { changedBy: 'staff-8', requestId: 'req-ben', requestKey: 'request-ben-1' }
+    const other = await refusal(voidOffer({ credentialId: entry.id }, 'other reason', ben, intentDeps()))
 
+    // then Ben learns it is voided, as Ana's void (looked up, not voided again)
     expect(other).toBeInstanceOf(VoidConflictError)
-    expect((other as VoidConflictError).conflict).toBe(VoidConflict.alreadyVoided)
+    expect(other).toMatchObject({
+      conflict: VoidConflict.alreadyVoided,
+      offer: { status: 'voided', voidedBy: 'staff-7', reason: 'r' },
+    })
+    expect(voidCalls()).toHaveLength(1)
+    expect(publisher.events.at(-1)?.data).toMatchObject({ sourceId: 'req-1', changedBy: 'staff-7' })
   })
 })
