@@ -1,7 +1,9 @@
+import { dynamoDocumentClient } from '../aws/clients'
 import { getConfig, requireSetting } from '../config'
+import { RedemptionIntents } from '../ledger/intents'
 import { logger, MetricUnit, metrics } from '../observability'
 import { type CallOptions, withCallOptions } from '../offers'
-import type { RedemptionDeps, RedemptionIncident } from '../redemption'
+import type { RedemptionDeps, RedemptionIncident, RedemptionOutcome } from '../redemption'
 import { WebhookSecretProblem, type WebhookSecretReport, webhookKeyring } from '../webhooks'
 import type { AppContext } from './context'
 
@@ -66,12 +68,26 @@ export interface RedemptionDelivery {
   remainingMs: () => number
 }
 
+/** How much longer than the invocation's remaining time a delivery stays held (then a retry may take it over). */
+const LEASE_MARGIN_MS = 2_000
+
+let intents: { app: AppContext; store: RedemptionIntents<RedemptionOutcome> } | undefined
+
+/** The webhook's delivery records and redemption intents (`IDEMPOTENCY_TABLE`), once per context. */
+export function redemptionIntents(app: AppContext): RedemptionIntents<RedemptionOutcome> {
+  if (intents?.app !== app) {
+    const tableName = requireSetting(app.config, 'IDEMPOTENCY_TABLE')
+    intents = { app, store: new RedemptionIntents({ tableName, client: dynamoDocumentClient() }) }
+  }
+  return intents.store
+}
+
 /**
- * What `redeemByCode` needs for one delivery, from the container's context: every Sparkfly call gets a time budget
+ * What a redemption (`redeemDelivery`) needs for one delivery, from the container's context: every Sparkfly call gets a time budget
  * that fits what is left of the invocation, incidents are reported, the ledger and the event name the delivery.
  *
  * @example
- * const outcome = await redeemByCode(request, redemptionDeps(appContext(), { webhookId, remainingMs }))
+ * const result = await redeemDelivery(ref, request, redemptionDeps(appContext(), { webhookId, remainingMs }))
  */
 export function redemptionDeps(app: AppContext, delivery: RedemptionDelivery): RedemptionDeps {
   return {
@@ -82,6 +98,8 @@ export function redemptionDeps(app: AppContext, delivery: RedemptionDelivery): R
     requestId: delivery.webhookId,
     changedBy: `pos-webhook:${delivery.webhookId}`,
     credentialMaxAgeDays: app.config.CREDENTIAL_MAX_AGE_DAYS,
+    intents: redemptionIntents(app),
+    leaseMs: () => delivery.remainingMs() + LEASE_MARGIN_MS,
     onIncident: reportIncident,
   }
 }

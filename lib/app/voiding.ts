@@ -1,3 +1,5 @@
+import { dynamoDocumentClient } from '../aws/clients'
+import { noteVoidIntent } from '../ledger/intents'
 import type { VoidDeps } from '../voiding'
 import { type AppContext, appContext } from './context'
 
@@ -19,6 +21,8 @@ export function voidingDeps(app: AppContext = appContext()): VoidDeps {
         ledger: app.ledger,
         publisher: app.publisher,
         eventSource: app.config.EVENT_SOURCE,
+        noteVoidIntent: (offer, intent) =>
+          noteVoidIntent({ tableName: app.ledger.tableName, client: dynamoDocumentClient() }, offer, intent),
       },
     }
   }

@@ -67,8 +67,9 @@ export function fingerprint(rawBody: string): string {
 }
 
 /**
- * Makes an HTTP operation idempotent by a caller-supplied key (the webhook's `webhook-id`, a staff tool's
- * `Idempotency-Key`), with Powertools idempotency on DynamoDB:
+ * Makes an HTTP operation idempotent by a caller-supplied key (a staff tool's `Idempotency-Key`), with Powertools
+ * idempotency on DynamoDB (the POS webhook keeps its own delivery records, `lib/ledger/intents.ts`, which also
+ * hold its redemption intents):
  * - the first request runs; its answer (status, headers, body) is stored when it is final (< 500);
  * - a retry with the same key and body gets the stored answer without running again;
  * - a retry that arrives while the first is still running waits for its answer (up to `waitForInFlightMs`), then
@@ -76,8 +77,8 @@ export function fingerprint(rawBody: string): string {
  * - the same key with a different body is refused with 422.
  *
  * @example
- * const idempotent = httpIdempotency({ tableName, scope: 'webhook' })
- * return idempotent.run(webhookId, event.rawBody, context, () => redeem(...))
+ * const idempotent = httpIdempotency({ tableName, scope: 'staff-void' })
+ * return idempotent.run(key, fingerprint, context, () => voidIt(...))
  */
 export function httpIdempotency(options: HttpIdempotencyOptions) {
   let runner: ((input: IdempotencyInput, work: () => Promise<HttpResult>) => Promise<HttpResult>) | undefined

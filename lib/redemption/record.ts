@@ -106,23 +106,35 @@ async function writeRedemption(
   }
 }
 
+/** The redemption Sparkfly made, as answered at once, and the writes that record it (run beside other writes). */
+export interface PendingRecord {
+  /** The offer as it is once recorded. */
+  offer: OfferView
+  /** Records it in the ledger and publishes `offer.redeemed`, side by side; never throws (incidents instead). */
+  write: () => Promise<void>
+}
+
 /**
- * Records the redemption Sparkfly made (offers issued elsewhere are recorded first, then moved to `redeemed`) and
- * publishes `offer.redeemed`; ledger write and publish run side by side. Returns the offer as it now is.
+ * Prepares the record of the redemption Sparkfly made (offers issued elsewhere are recorded first, then moved to
+ * `redeemed`) and of its `offer.redeemed` event; the caller runs `write` (ledger write and publish side by side).
  */
-export async function recordRedemption(
+export function prepareRecord(
   candidate: Candidate,
   request: RedemptionRequest,
   redeemedAt: string,
   deps: RedemptionDeps,
-): Promise<OfferView> {
+): PendingRecord {
   const base = candidate.entry ?? externalEntry(candidate, redeemedAt)
   const after = redeemedEntry(base, candidate.view, request, redeemedAt, deps.changedBy)
-  await Promise.all([
-    writeRedemption(candidate, base, request, redeemedAt, deps),
-    publishRedeemed(after, redeemedAt, deps),
-  ])
-  const result = viewOfEntry(after)
-  if (candidate.view.offerName) result.offerName = candidate.view.offerName
-  return result
+  const offer = viewOfEntry(after)
+  if (candidate.view.offerName) offer.offerName = candidate.view.offerName
+  return {
+    offer,
+    write: async () => {
+      await Promise.all([
+        writeRedemption(candidate, base, request, redeemedAt, deps),
+        publishRedeemed(after, redeemedAt, deps),
+      ])
+    },
+  }
 }

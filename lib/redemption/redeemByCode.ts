@@ -1,10 +1,11 @@
 import type { LedgerEntry } from '../ledger/types'
 import { LedgerStatus, OfferKind } from '../ledger/types'
-import { type OfferRef, RedeemRefusal } from '../offers'
-import { publishRedeemed, recordRedemption } from './record'
+import { type Offer, type OfferRef, OfferStatus, RedeemRefusal } from '../offers'
+import { prepareRecord, publishRedeemed } from './record'
 import type { RedemptionRequest } from './request'
 import {
   type Candidate,
+  type EarlierAttempt,
   type OfferView,
   type RedemptionDeps,
   type RedemptionOutcome,
@@ -14,9 +15,13 @@ import { viewOfEntry, viewOfOffer } from './views'
 
 const DAY_MS = 86_400_000
 
-/** The offer behind `code`: the ledger first (one index read), then Sparkfly for offers issued elsewhere. */
-async function findOffer(code: string, deps: RedemptionDeps): Promise<Candidate | undefined> {
-  const entry = await deps.ledger.findByCode(code)
+/** The offer behind `code`: the ledger first (one index read, unless done already), then Sparkfly for offers issued elsewhere. */
+async function findOffer(
+  code: string,
+  deps: RedemptionDeps,
+  prefetched?: { entry?: LedgerEntry },
+): Promise<Candidate | undefined> {
+  const entry = prefetched ? prefetched.entry : await deps.ledger.findByCode(code)
   if (entry) {
     const candidate: Candidate = { view: viewOfEntry(entry), source: 'ledger', entry }
     // An offer state is redeemed under its member: ask Sparkfly if the ledger did not keep it.
@@ -70,6 +75,21 @@ const refOf = (view: OfferView): OfferRef =>
     ? { kind: view.kind, id: view.id, memberId: view.memberId }
     : { kind: view.kind, id: view.id }
 
+/** What a redemption came to, and the writes that record it (run beside the caller's own write). */
+export interface Decision {
+  outcome: RedemptionOutcome
+  /** Records the outcome (ledger, `offer.redeemed`); never throws, failures go to `onIncident`. */
+  record?: () => Promise<void>
+}
+
+/** What the caller knows already: the ledger's answer for the code, and what earlier deliveries left. */
+export interface Known {
+  /** The ledger's `findByCode` answer, when the caller read it already. */
+  prefetched?: { entry?: LedgerEntry }
+  /** An earlier delivery of this POS transaction may have redeemed (`unknown`), or was refused. */
+  earlier?: EarlierAttempt
+}
+
 /**
  * Redeems the offer behind a code scanned at the till:
  * 1. finds it (ledger `findByCode`, else the offers port by code for offers issued elsewhere);
@@ -91,32 +111,100 @@ export async function redeemByCode(
   request: RedemptionRequest,
   deps: RedemptionDeps,
 ): Promise<RedemptionOutcome> {
+  const decision = await decideRedemption(request, deps)
+  await decision.record?.()
+  return decision.outcome
+}
+
+/**
+ * {@link redeemByCode}'s decision without running its writes. When an earlier delivery of the same transaction may
+ * have redeemed (`known.earlier` is `unknown`: its answer was lost), the offer is looked up at Sparkfly before
+ * redeeming, and Sparkfly's "redeemed" / "already redeemed" is that delivery's redemption: it is recorded and
+ * answered as redeemed (`replayed`), never as a 409 to the till that made it.
+ */
+export async function decideRedemption(
+  request: RedemptionRequest,
+  deps: RedemptionDeps,
+  known: Known = {},
+): Promise<Decision> {
   const now = (deps.now ?? (() => new Date()))()
-  const candidate = await findOffer(request.code, deps)
-  if (!candidate) return { status: RedemptionStatus.notFound }
+  const candidate = await findOffer(request.code, deps, known.prefetched)
+  if (!candidate) return { outcome: { status: RedemptionStatus.notFound } }
   const { view } = candidate
   if (request.memberId !== undefined && request.memberId !== view.memberId)
-    return { status: RedemptionStatus.notFound }
-  if (view.kind === OfferKind.offerState && !view.memberId) return { status: RedemptionStatus.notFound }
+    return { outcome: { status: RedemptionStatus.notFound } }
+  if (view.kind === OfferKind.offerState && !view.memberId)
+    return { outcome: { status: RedemptionStatus.notFound } }
 
   if (candidate.entry && sameTransaction(view, request)) return replay(candidate.entry, request, deps)
-  const known = refusalFor(view, now, deps.credentialMaxAgeDays)
-  if (known) return { status: known, offer: view, decidedBy: 'ledger' } as RedemptionOutcome
+  const mayHaveRedeemed = known.earlier === 'unknown'
+  if (mayHaveRedeemed) {
+    const recovered = await recoverEarlier(candidate, request, deps)
+    if (recovered) return recovered
+  }
+  const refusal = refusalFor(view, now, deps.credentialMaxAgeDays)
+  if (refusal) return { outcome: { status: refusal, offer: view, decidedBy: 'ledger' } as RedemptionOutcome }
 
   const result = await deps.offers.redeem(refOf(view))
-  if (result.outcome === 'refused') return refused(result.reason, candidate, request, deps)
+  if (result.outcome === 'refused') {
+    if (result.reason === RedeemRefusal.alreadyRedeemed && mayHaveRedeemed) {
+      return redeemed(candidate, request, { replayed: true }, deps)
+    }
+    return refused(result.reason, candidate, request, deps)
+  }
+  return redeemed(
+    candidate,
+    request,
+    { at: result.redeemedAt, offerName: result.offerName, replayed: false },
+    deps,
+  )
+}
 
-  const redeemedAt = request.redeemedAt ?? result.redeemedAt ?? now.toISOString()
-  const offer = await recordRedemption(candidate, request, redeemedAt, deps)
-  if (result.offerName) offer.offerName = result.offerName
+/**
+ * The look-up when an earlier delivery's outcome is unknown: the offer as Sparkfly holds it now. Redeemed there
+ * while the ledger still holds it issued (or it is not in the ledger) means that delivery redeemed it: recorded and
+ * answered as redeemed. Undefined when it is still open (then it is redeemed now) or the ledger knows better.
+ */
+async function recoverEarlier(
+  candidate: Candidate,
+  request: RedemptionRequest,
+  deps: RedemptionDeps,
+): Promise<Decision | undefined> {
+  const { view } = candidate
+  if (view.status !== LedgerStatus.issued && candidate.source === 'ledger') return undefined
+  let current: Pick<Offer, 'status' | 'redeemedAt'> | undefined
+  if (candidate.source === 'sparkfly') {
+    current = { status: view.status === LedgerStatus.redeemed ? OfferStatus.redeemed : OfferStatus.open }
+    if (view.redeemedAt) current.redeemedAt = view.redeemedAt
+  } else {
+    current = await deps.offers.get(refOf(view))
+  }
+  if (current?.status !== OfferStatus.redeemed) return undefined
+  return redeemed(candidate, request, { at: current.redeemedAt, replayed: true }, deps)
+}
+
+/** The outcome of a redemption Sparkfly made for this transaction (now, or by an earlier delivery), to record. */
+function redeemed(
+  candidate: Candidate,
+  request: RedemptionRequest,
+  how: { at?: string; offerName?: string; replayed: boolean },
+  deps: RedemptionDeps,
+): Decision {
+  const now = (deps.now ?? (() => new Date()))()
+  const redeemedAt = request.redeemedAt ?? how.at ?? now.toISOString()
+  const pending = prepareRecord(candidate, request, redeemedAt, deps)
+  if (how.offerName) pending.offer.offerName = how.offerName
   return {
-    status: RedemptionStatus.redeemed,
-    offer,
-    redeemedAt,
-    transactionId: request.transactionId,
-    ...(request.storeId !== undefined ? { storeId: request.storeId } : {}),
-    source: candidate.source,
-    replayed: false,
+    outcome: {
+      status: RedemptionStatus.redeemed,
+      offer: pending.offer,
+      redeemedAt,
+      transactionId: request.transactionId,
+      ...(request.storeId !== undefined ? { storeId: request.storeId } : {}),
+      source: candidate.source,
+      replayed: how.replayed,
+    },
+    record: pending.write,
   }
 }
 
@@ -126,9 +214,9 @@ async function refused(
   candidate: Candidate,
   request: RedemptionRequest,
   deps: RedemptionDeps,
-): Promise<RedemptionOutcome> {
+): Promise<Decision> {
   const status = REFUSAL_STATUS[reason]
-  if (status === RedemptionStatus.notFound) return { status }
+  if (status === RedemptionStatus.notFound) return { outcome: { status } }
   let view = candidate.view
   if (candidate.entry) {
     deps.onIncident?.({ kind: 'stale_ledger', offer: { kind: view.kind, id: view.id } })
@@ -143,27 +231,27 @@ async function refused(
   }
   const overridden = REFUSAL_VIEW_STATUS[reason]
   return {
-    status,
-    offer: overridden && view.status === LedgerStatus.issued ? { ...view, status: overridden } : view,
-    decidedBy: 'sparkfly',
-  } as RedemptionOutcome
+    outcome: {
+      status,
+      offer: overridden && view.status === LedgerStatus.issued ? { ...view, status: overridden } : view,
+      decidedBy: 'sparkfly',
+    } as RedemptionOutcome,
+  }
 }
 
 /** The answer of the redemption `entry` already holds for this transaction; its event is published again. */
-async function replay(
-  entry: LedgerEntry,
-  request: RedemptionRequest,
-  deps: RedemptionDeps,
-): Promise<RedemptionOutcome> {
+function replay(entry: LedgerEntry, request: RedemptionRequest, deps: RedemptionDeps): Decision {
   const redeemedAt = entry.redeemedAt ?? entry.updatedAt
-  await publishRedeemed(entry, redeemedAt, deps)
   return {
-    status: RedemptionStatus.redeemed,
-    offer: viewOfEntry(entry),
-    redeemedAt,
-    transactionId: request.transactionId,
-    ...(entry.storeId !== undefined ? { storeId: entry.storeId } : {}),
-    source: 'ledger',
-    replayed: true,
+    outcome: {
+      status: RedemptionStatus.redeemed,
+      offer: viewOfEntry(entry),
+      redeemedAt,
+      transactionId: request.transactionId,
+      ...(entry.storeId !== undefined ? { storeId: entry.storeId } : {}),
+      source: 'ledger',
+      replayed: true,
+    },
+    record: () => publishRedeemed(entry, redeemedAt, deps),
   }
 }

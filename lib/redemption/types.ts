@@ -1,4 +1,5 @@
 import type { OfferEventPublisher } from '../events/outbound'
+import type { RedemptionIntents } from '../ledger/intents'
 import type { Ledger } from '../ledger/Ledger'
 import type { LedgerEntry, LedgerStatus, OfferKind } from '../ledger/types'
 import type { Offer, Offers } from '../offers'
@@ -72,7 +73,12 @@ export type RedemptionOutcome =
 
 /** Something that went wrong after Sparkfly redeemed the offer: the answer is still 200, operators must reconcile. */
 export interface RedemptionIncident {
-  kind: 'stale_ledger' | 'ledger_conflict' | 'ledger_write_failed' | 'event_publish_failed'
+  kind:
+    | 'stale_ledger'
+    | 'ledger_conflict'
+    | 'ledger_write_failed'
+    | 'event_publish_failed'
+    | 'delivery_write_failed'
   offer: { kind: OfferKind; id: string }
   error?: unknown
 }
@@ -81,7 +87,7 @@ export interface RedemptionIncident {
 export interface RedemptionDeps {
   ledger: Pick<Ledger, 'findByCode' | 'get' | 'record' | 'transition'>
   /** The offers port; its calls carry the caller's time budget (`withCallOptions`). */
-  offers: Pick<Offers, 'findByCode' | 'redeem'>
+  offers: Pick<Offers, 'findByCode' | 'get' | 'redeem'>
   publisher: OfferEventPublisher
   /** CloudEvents `source` of the events we publish. */
   eventSource: string
@@ -92,6 +98,16 @@ export interface RedemptionDeps {
   /** Credentials older than this (from `issuedAt`) are expired, as the sweep treats them. */
   credentialMaxAgeDays: number
   now?: () => Date
+  /**
+   * The deliveries and redemption intents of the webhook ({@link redeemDelivery} needs them; `redeemByCode` alone
+   * does not).
+   */
+  intents?: Pick<
+    RedemptionIntents<RedemptionOutcome>,
+    'claimDelivery' | 'completeDelivery' | 'releaseDelivery' | 'noteIntent' | 'settleIntent' | 'restoreIntent'
+  >
+  /** How long a delivery is held by this attempt before a retry may take it over (its remaining time). */
+  leaseMs?: () => number
   /** Told about what went wrong after Sparkfly redeemed (logs, metrics). */
   onIncident?: (incident: RedemptionIncident) => void
 }
@@ -104,3 +120,22 @@ export interface Candidate {
   /** When Sparkfly created it (offers issued elsewhere): their `issuedAt` in the ledger. */
   createdAt?: string
 }
+
+/**
+ * What an earlier delivery of the same POS transaction left for this one: nothing (`none`), a refusal (`refused`:
+ * nothing was redeemed for it), or an outcome nobody knows (`unknown`: it may have redeemed, its answer lost).
+ */
+export type EarlierAttempt = 'none' | 'refused' | 'unknown'
+
+/** How a delivery of the POS webhook ended. */
+export type DeliveryResult =
+  | {
+      status: 'answered'
+      outcome: RedemptionOutcome
+      /** True when this is the answer stored for an earlier attempt of the same delivery (nothing ran again). */
+      stored: boolean
+    }
+  /** Another attempt of the same delivery is still running (after waiting for it). */
+  | { status: 'in_progress' }
+  /** The same `webhook-id` came with another body. */
+  | { status: 'key_reused' }

@@ -32,8 +32,15 @@ export interface BulkVoidOutcome {
   offer: OfferView
 }
 
-/** The `changedBy` recorded for a bulk request. */
-export const bulkActor = (requestId: string) => ({ changedBy: `bulk:${requestId}`, requestId })
+/**
+ * Who a bulk request acts as: `changedBy` = `bulk:<requestId>`; the request id also keys its void intent, so a
+ * redelivery after a lost answer looks the offer up instead of voiding again.
+ */
+export const bulkActor = (requestId: string) => ({
+  changedBy: `bulk:${requestId}`,
+  requestId,
+  requestKey: `bulk:${requestId}`,
+})
 
 /**
  * Parses a bulk void message: `{"requestId", "target": {...}, "reason"}`. Throws {@link PermanentError}

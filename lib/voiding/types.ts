@@ -16,6 +16,12 @@ export interface VoidActor {
   changedBy: string
   /** The request that caused the void, published as the `sourceId` of `offer.voided`. */
   requestId: string
+  /**
+   * Identifies the request across its retries (staff: who, the route and the `Idempotency-Key`, or who, what and
+   * why). When set, the void's intent is recorded on the offer before Sparkfly is called, and a retry after a lost
+   * answer takes Sparkfly's "already voided" as its own void (200), not as a conflict.
+   */
+  requestKey?: string
 }
 
 /** Why a void was refused because of the offer's current state. */

@@ -1,5 +1,6 @@
 import { buildOfferEvent, type OfferEventPublisher, OfferEventType } from '../events/outbound'
 import { LedgerConflictError } from '../ledger/errors'
+import type { EntryWithVoidIntent, VoidIntent } from '../ledger/intents'
 import { type Ledger, ledgerKey } from '../ledger/Ledger'
 import { type LedgerEntry, LedgerStatus, type NewLedgerEntry, OfferKind } from '../ledger/types'
 import { compact, type Offer, type OfferRef, OfferStatus, type Offers, type VoidOutcome } from '../offers'
@@ -15,6 +16,11 @@ export interface VoidDeps {
   publisher: OfferEventPublisher
   /** CloudEvents `source` of the events we publish. */
   eventSource: string
+  /**
+   * Records on the offer's ledger entry (still issued) that a request is about to void it; false when the entry is
+   * no longer issued. Used for actors with a `requestKey`.
+   */
+  noteVoidIntent?: (offer: { kind: OfferKind; id: string }, intent: VoidIntent) => Promise<boolean>
   now?: () => Date
 }
 
@@ -165,6 +171,13 @@ async function voidTracked(
   const ref = voidRef(entry.kind, entry.id, target, entry)
   if (!ref) throw noMember(offerView(entry))
 
+  const pending = (entry as EntryWithVoidIntent).voidIntent
+  if (pending) {
+    // A request recorded its intent and may have voided it, its answer lost: look before voiding again.
+    const current = await deps.offers.get(entry.code ? { ...ref, code: entry.code } : ref)
+    if (current?.status === OfferStatus.voided) return recordFound(entry, pending, reason, actor, deps)
+  }
+  await noteIntent(entry, reason, actor, deps)
   const result = await deps.offers.void(ref)
   switch (result.outcome) {
     case 'voided':
@@ -176,9 +189,51 @@ async function voidTracked(
       throw conflictOf({ ...entry, status: LedgerStatus.redeemed })
     case 'already_voided':
       // Voided in Sparkfly but issued in the ledger: an earlier attempt died after its Sparkfly call (or the offer
-      // was voided outside this project). Complete the record, then answer as for any second void.
-      throw conflictOf(await recordVoid(entry, reason, actor, deps))
+      // was voided outside this project). Complete the record; this same request's retry after a lost answer gets
+      // its void, anyone else the answer to a second void.
+      return recordFound(entry, pending, reason, actor, deps)
   }
+}
+
+/**
+ * Records a void Sparkfly already made while the ledger still holds the offer issued. The request whose intent the
+ * entry holds made it: to that request's retry it is its own void (answered as voided); anyone else gets the
+ * conflict, showing the void as that request's (who, why). Without an intent, the void is recorded as the caller's
+ * and answered as a conflict, as for any second void.
+ */
+async function recordFound(
+  entry: LedgerEntry,
+  pending: VoidIntent | undefined,
+  reason: string,
+  actor: VoidActor,
+  deps: VoidDeps,
+): Promise<VoidResult> {
+  const own = pending !== undefined && pending.requestKey === actor.requestKey
+  if (own) return { offer: offerView(await recordVoid(entry, reason, actor, deps)), tracked: true }
+  if (!pending) throw conflictOf(await recordVoid(entry, reason, actor, deps))
+  const maker = { changedBy: pending.changedBy, requestId: pending.requestId }
+  throw conflictOf(await recordVoid(entry, pending.reason, maker, deps))
+}
+
+/** Records the actor's intent on the offer before Sparkfly is called (actors with a `requestKey`). */
+async function noteIntent(
+  entry: LedgerEntry,
+  reason: string,
+  actor: VoidActor,
+  deps: VoidDeps,
+): Promise<void> {
+  if (actor.requestKey === undefined || !deps.noteVoidIntent) return
+  const intent: VoidIntent = {
+    requestKey: actor.requestKey,
+    requestId: actor.requestId,
+    changedBy: actor.changedBy,
+    reason,
+    at: nowOf(deps),
+  }
+  if (await deps.noteVoidIntent(entry, intent)) return
+  // No longer issued: another writer got there first; answer with what it is now.
+  const current = await deps.ledger.get(entry.kind, entry.id)
+  throw conflictOf(current ?? entry)
 }
 
 /** Sparkfly's view of an offer the ledger does not know; undefined when Sparkfly does not know it either. */

@@ -1,19 +1,28 @@
 import type { Context } from 'aws-lambda'
 import type { AppContext } from '../../app/context'
 import { redemptionDeps } from '../../app/redemption'
-import { requireSetting } from '../../config'
-import { redeemByCode } from '../../redemption'
+import { type RedemptionOutcome, redeemDelivery } from '../../redemption'
 import type { HttpEvent, HttpResult } from '../http'
-import { httpIdempotency } from '../idempotency'
+import { finalAnswer, fingerprint, IdempotencyProblems } from '../idempotency'
 import type { WebhookEvent } from '../webhookSignature'
 import { redemptionRequest, redemptionResponse } from './answers'
 import { reportRedemption } from './metrics'
 
-let idempotency: ReturnType<typeof httpIdempotency> | undefined
+/** The answer of an outcome as it is stored and replayed: refusals as problem+json without `instance`. */
+function answerOf(outcome: RedemptionOutcome): HttpResult {
+  try {
+    return redemptionResponse(outcome)
+  } catch (error) {
+    const answer = finalAnswer(error)
+    if (answer) return answer
+    throw error
+  }
+}
 
 /**
  * POST /pos/redemptions behind the signature check (contracts §3): validates the body (400), then redeems the code
- * at most once per `webhook-id` (a retry gets the stored answer) and answers 200 or the refusal's problem.
+ * at most once per `webhook-id` (a retry gets the first answer; a retry after a lost answer gets the redemption its
+ * first attempt made) and answers 200 or the refusal's problem.
  *
  * @example
  * export const handler = httpHandler((event, context) => redeemWebhook(event, context, appContext()), options)
@@ -25,17 +34,17 @@ export async function redeemWebhook(
 ): Promise<HttpResult> {
   const { webhook } = event as WebhookEvent
   const request = redemptionRequest(event.body)
-  idempotency ??= httpIdempotency({
-    tableName: requireSetting(app.config, 'IDEMPOTENCY_TABLE'),
-    scope: 'webhook',
+  const deps = redemptionDeps(app, {
+    webhookId: webhook.id,
+    remainingMs: () => context.getRemainingTimeInMillis(),
   })
-  return idempotency.run(webhook.id, event.rawBody, context, async () => {
-    const deps = redemptionDeps(app, {
-      webhookId: webhook.id,
-      remainingMs: () => context.getRemainingTimeInMillis(),
-    })
-    const outcome = await redeemByCode(request, deps)
-    reportRedemption(outcome, request, webhook.id)
-    return redemptionResponse(outcome)
-  })
+  const result = await redeemDelivery(
+    { webhookId: webhook.id, fingerprint: fingerprint(event.rawBody) },
+    request,
+    deps,
+  )
+  if (result.status === 'in_progress') throw IdempotencyProblems.inProgress()
+  if (result.status === 'key_reused') throw IdempotencyProblems.keyReused()
+  if (!result.stored) reportRedemption(result.outcome, request, webhook.id)
+  return answerOf(result.outcome)
 }

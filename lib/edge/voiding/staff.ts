@@ -24,7 +24,7 @@ import {
 } from '../../voiding'
 import { HttpProblem } from '../errors'
 import { answerMetrics, type HttpEvent, type HttpResult, json } from '../http'
-import { httpIdempotency } from '../idempotency'
+import { httpIdempotency, fingerprint as sha256 } from '../idempotency'
 
 /** The staff API's routes (API Gateway route keys), one per kind of target. */
 export const StaffVoidRoute = {
@@ -248,9 +248,15 @@ export async function handleStaffVoid(
   if (!subject) throw unauthorized()
   const request = parseStaffVoidRequest(event)
   const key = idempotencyKeyOf(event)
+  // The fingerprint is the validated request (path and body), so formatting differences do not count as a change.
+  const fingerprint = JSON.stringify({ target: request.target, reason: request.reason })
   const actor: VoidActor = {
     changedBy: subject,
     requestId: (event.requestContext as JwtRequestContext | undefined)?.requestId ?? context.awsRequestId,
+    // The same request across retries: by its Idempotency-Key when it has one, else by who, what and why.
+    requestKey: sha256(
+      key === undefined ? `request\n${subject}\n${fingerprint}` : `key\n${subject}\n${request.route}\n${key}`,
+    ),
   }
   const work = async () => {
     try {
@@ -261,8 +267,6 @@ export async function handleStaffVoid(
     }
   }
   if (key === undefined) return work()
-  // The fingerprint is the validated request (path and body), so formatting differences do not count as a change.
-  const fingerprint = JSON.stringify({ target: request.target, reason: request.reason })
   return deps.idempotency.run(`${subject}\n${request.route}\n${key}`, fingerprint, context, work)
 }
 

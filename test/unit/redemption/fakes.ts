@@ -1,5 +1,6 @@
 import type { OfferCloudEvent, OfferEventPublisher } from '../../../lib/events/outbound'
 import { LedgerConflictError } from '../../../lib/ledger/errors'
+import type { DeliveryClaim, DeliveryLease, EarlierIntent } from '../../../lib/ledger/intents'
 import { ledgerKey } from '../../../lib/ledger/Ledger'
 import {
   type LedgerEntry,
@@ -9,7 +10,7 @@ import {
   type TransitionFields,
 } from '../../../lib/ledger/types'
 import { type Offer, OfferStatus } from '../../../lib/offers'
-import type { RedemptionDeps, RedemptionIncident } from '../../../lib/redemption'
+import type { RedemptionDeps, RedemptionIncident, RedemptionOutcome } from '../../../lib/redemption'
 import { FakeOffers } from '../../support/fakeOffers'
 
 /** An in-memory ledger with the real one's conditional transitions. */
@@ -153,4 +154,52 @@ export function issuedOfferState(
     campaignId: 'camp1',
     ...window,
   })
+}
+
+/** In-memory delivery records and redemption intents, with the DynamoDB adapter's semantics (no leases expire). */
+export class FakeIntents {
+  readonly deliveries = new Map<
+    string,
+    { fingerprint: string; state: string; owner: string; answer?: string }
+  >()
+  readonly intents = new Map<string, EarlierIntent>()
+  private owners = 0
+
+  async claimDelivery(webhookId: string, fingerprint: string): Promise<DeliveryClaim<RedemptionOutcome>> {
+    const current = this.deliveries.get(webhookId)
+    if (current && current.fingerprint !== fingerprint) return { status: 'reused' }
+    if (current?.state === 'done') return { status: 'answered', answer: JSON.parse(current.answer ?? '{}') }
+    if (current?.state === 'started') return { status: 'busy' }
+    const owner = String(++this.owners)
+    this.deliveries.set(webhookId, { fingerprint, state: 'started', owner })
+    return { status: 'acquired', lease: { webhookId, owner }, attempt: 1 }
+  }
+
+  async completeDelivery(lease: DeliveryLease, answer: RedemptionOutcome) {
+    const current = this.deliveries.get(lease.webhookId)
+    if (current?.owner === lease.owner)
+      Object.assign(current, { state: 'done', answer: JSON.stringify(answer) })
+  }
+
+  async releaseDelivery(lease: DeliveryLease) {
+    const current = this.deliveries.get(lease.webhookId)
+    if (current?.owner === lease.owner) current.state = 'failed'
+  }
+
+  async noteIntent(code: string, transactionId: string, webhookId: string) {
+    const key = `${code}#${transactionId}`
+    const old = this.intents.get(key)
+    this.intents.set(key, { deliveries: [...(old?.deliveries ?? []), webhookId] })
+    return old && structuredClone(old)
+  }
+
+  async settleIntent(code: string, transactionId: string, outcome: 'refused') {
+    const intent = this.intents.get(`${code}#${transactionId}`)
+    if (intent) intent.outcome = outcome
+  }
+
+  async restoreIntent(code: string, transactionId: string, earlier: EarlierIntent | undefined) {
+    if (earlier) this.intents.set(`${code}#${transactionId}`, earlier)
+    else this.intents.delete(`${code}#${transactionId}`)
+  }
 }

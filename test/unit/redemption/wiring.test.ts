@@ -13,7 +13,7 @@ function app() {
   const ledger = new FakeLedger()
   const publisher = new FakePublisher()
   const context = {
-    config: { EVENT_SOURCE: 'urn:test', CREDENTIAL_MAX_AGE_DAYS: 30 },
+    config: { EVENT_SOURCE: 'urn:test', CREDENTIAL_MAX_AGE_DAYS: 30, IDEMPOTENCY_TABLE: 'idempotency' },
     ledger,
     publisher,
     offers,

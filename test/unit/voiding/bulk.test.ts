@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { PermanentError } from '../../../lib/errors'
 import { Ledger, OfferKind } from '../../../lib/ledger'
+import { noteVoidIntent } from '../../../lib/ledger/intents'
 import { OfferStatus } from '../../../lib/offers'
 import { BulkVoidStatus, parseVoidRequest, processVoidRequest, type VoidDeps } from '../../../lib/voiding'
 import { startLedgerDynamo } from '../../support/dynamo'
-import { FakeOffers } from '../../support/fakeOffers'
+import { FakeOffers, timeoutError } from '../../support/fakeOffers'
 import { FakePublisher } from './fakes'
 
 let dynamo: Awaited<ReturnType<typeof startLedgerDynamo>>
@@ -78,6 +79,27 @@ describe('parseVoidRequest', () => {
 })
 
 describe('processVoidRequest', () => {
+  it('acknowledges a redelivery after a lost answer as voided, after a look-up and without a second void', async () => {
+    const id = await issuedCredential()
+    const message = { requestId: 'bulk-lost', target: { credentialId: id }, reason: 'Fraud sweep' }
+    const withIntents: VoidDeps = {
+      ...deps,
+      noteVoidIntent: (offer, intent) =>
+        noteVoidIntent({ tableName: dynamo.tableName, client: dynamo.documentClient }, offer, intent),
+    }
+    offers.fail('void', { error: timeoutError(), applied: true })
+    await expect(processVoidRequest(message, withIntents)).rejects.toThrow()
+
+    const redelivered = await processVoidRequest(message, withIntents)
+
+    expect(redelivered.status).toBe(BulkVoidStatus.voided)
+    expect(offers.callsOf('void')).toHaveLength(1)
+    expect(await ledger.get(OfferKind.credential, id)).toMatchObject({
+      status: 'voided',
+      changedBy: 'bulk:bulk-lost',
+    })
+  })
+
   it('voids, then acknowledges a redelivery of the same request as a duplicate without a second Sparkfly call', async () => {
     const id = await issuedCredential()
     const message = { requestId: 'bulk-1', target: { credentialId: id }, reason: 'Fraud sweep' }

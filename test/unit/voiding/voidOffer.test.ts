@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Ledger, LedgerStatus, type NewLedgerEntry, OfferKind } from '../../../lib/ledger'
+import { noteVoidIntent } from '../../../lib/ledger/intents'
 import { type Offer, OfferStatus } from '../../../lib/offers'
 import { SparkflyServerError } from '../../../lib/sparkfly'
 import {
@@ -368,5 +369,49 @@ describe('voidOffer: offers issued elsewhere (not in the ledger)', () => {
       conflict: VoidConflict.noMember,
     })
     expect(voidCalls()).toEqual([])
+  })
+})
+
+describe('voidOffer: a lost answer, retried by the same request', () => {
+  const intentDeps = (): VoidDeps => ({
+    ...deps,
+    noteVoidIntent: (offer, intent) =>
+      noteVoidIntent({ tableName: dynamo.tableName, client: dynamo.documentClient }, offer, intent),
+  })
+  const ana = { ...staff, requestKey: 'request-ana-1' }
+
+  it('takes Sparkfly’s void by its earlier attempt for its own: voided, one Sparkfly void, after a look-up', async () => {
+    const entry = await issuedCredential()
+    offers.fail('void', { error: new SparkflyServerError('lost', { status: 503 }), applied: true })
+    await expect(voidOffer({ credentialId: entry.id }, 'r', ana, intentDeps())).rejects.toThrow('lost')
+    expect(await ledger.get(OfferKind.credential, entry.id)).toMatchObject({
+      status: LedgerStatus.issued,
+      voidIntent: { requestKey: 'request-ana-1', changedBy: 'staff-7' },
+    })
+
+    const retried = await voidOffer({ credentialId: entry.id }, 'r', ana, intentDeps())
+
+    expect(retried.offer).toMatchObject({ id: entry.id, status: 'voided', voidedBy: 'staff-7' })
+    expect(voidCalls()).toHaveLength(1)
+    expect(offers.callsOf('get')).toHaveLength(1)
+    expect(publisher.events.filter((event) => event.type === 'offer.voided')).toHaveLength(1)
+  })
+
+  it('answers another request a conflict (already voided)', async () => {
+    const entry = await issuedCredential()
+    offers.fail('void', { error: new SparkflyServerError('lost', { status: 503 }), applied: true })
+    await expect(voidOffer({ credentialId: entry.id }, 'r', ana, intentDeps())).rejects.toThrow('lost')
+
+    const ben = { changedBy: 'staff-8', requestId: 'req-ben', requestKey: 'request-ben-1' }
+    const other = await refusal(voidOffer({ credentialId: entry.id }, 'other reason', ben, intentDeps()))
+
+    // then Ben learns it is voided, as Ana's void (looked up, not voided again)
+    expect(other).toBeInstanceOf(VoidConflictError)
+    expect(other).toMatchObject({
+      conflict: VoidConflict.alreadyVoided,
+      offer: { status: 'voided', voidedBy: 'staff-7', reason: 'r' },
+    })
+    expect(voidCalls()).toHaveLength(1)
+    expect(publisher.events.at(-1)?.data).toMatchObject({ sourceId: 'req-1', changedBy: 'staff-7' })
   })
 })

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signWebhook } from '../../lib/webhooks'
+import { type HttpApi, startHttpApi } from '../../local/runtime/httpApi'
+import { handlerResolver, loadServerlessConfig } from '../../local/runtime/serverlessConfig'
+import { type AwsCall, sequentialDepth, startAwsCallCounter } from '../support/awsCallCounter'
+import { startTestSystem, type TestSystem } from '../support/system'
+
+// The critical path of a first-time redemption, counted at the local DynamoDB (a counting proxy in front of
+// dynalite): how many DynamoDB calls the webhook makes, and how many of them run one after the other.
+
+const ROOT = resolve(__dirname, '../..')
+
+let system: TestSystem
+let api: HttpApi
+let counter: Awaited<ReturnType<typeof startAwsCallCounter>>
+
+beforeAll(async () => {
+  system = await startTestSystem({ env: { POWERTOOLS_METRICS_DISABLED: 'true' } })
+  counter = await startAwsCallCounter(system.aws.endpoints.dynamodb)
+  // The functions' SDK clients are built on first use: from here on they reach DynamoDB through the counter.
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = counter.url
+  const config = loadServerlessConfig({ rootDir: ROOT, stage: 'test', env: {} })
+  const fn = config.functions.find((f) => f.key === 'redeemWebhook')
+  if (!fn) throw new Error('serverless.yml declares no redeemWebhook function')
+  api = await startHttpApi({
+    config: { functions: [fn], authorizers: config.authorizers },
+    resolveHandler: handlerResolver({ rootDir: ROOT, importModule: (path) => import(path) }),
+  })
+})
+afterAll(async () => {
+  await api?.stop()
+  await counter?.stop()
+  await system?.stop()
+})
+
+async function deliver(id: string, body: unknown): Promise<number> {
+  const text = JSON.stringify(body)
+  const timestamp = Math.floor(Date.now() / 1000)
+  const secret = system.webhookSecrets[0] as string
+  const response = await fetch(`${api.url}/pos/redemptions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook({ secret, id, timestamp, body: text }),
+    },
+    body: text,
+  })
+  await response.text()
+  return response.status
+}
+
+const summary = (calls: AwsCall[]) => calls.map((call) => call.operation)
+
+describe('POST /pos/redemptions: AWS calls on the critical path', () => {
+  it('redeems a ledger offer with at most 2 sequential DynamoDB calls', async () => {
+    // warm the container (secrets, token) with one redemption, then count the next one
+    const warm = await system.issueOfferState()
+    expect(await deliver(`msg_${randomUUID()}`, { code: warm.code, transactionId: 'T-warm' })).toBe(200)
+    const entry = await system.issueOfferState()
+    counter.reset()
+
+    const status = await deliver(`msg_${randomUUID()}`, { code: entry.code, transactionId: 'T-count' })
+
+    expect(status).toBe(200)
+    const calls = [...counter.calls]
+    console.info(
+      `first-time redemption: ${calls.length} DynamoDB calls (${summary(calls).join(', ')}), ` +
+        `${sequentialDepth(calls)} sequential`,
+    )
+    expect(sequentialDepth(calls)).toBeLessThanOrEqual(2)
+  })
+})
