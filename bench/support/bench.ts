@@ -40,6 +40,16 @@ export const BENCH = {
   lambdaMemoryMb: 128,
   kb: 1024,
   bundleLimitKb: 350,
+  /** Held at the counting proxies before each AWS call (bench/support/servers.ts): calls issued together overlap. */
+  countedCallDelayMs: 25,
+  /**
+   * Regression limits of figure 1 (AWS calls counted at the local servers): today's counts. Lower them when a change
+   * removes a call; raising one needs a reason in the commit message.
+   */
+  callLimits: {
+    'Issuance, per issued offer': { sequential: 4, total: 4 },
+    'Redemption, per request': { sequential: 4, total: 5 },
+  },
 } as const
 
 /** The processes of a run, created before anything can fail so that {@link closeBench} can always stop them. */
@@ -59,6 +69,8 @@ export interface BenchProcesses {
 /** A run whose servers answered: the environment the handler workers get. */
 export interface Bench extends BenchProcesses {
   readonly env: Record<string, string>
+  /** The same environment with every AWS endpoint behind the counting proxies of the servers child. */
+  readonly countedEnv: Record<string, string>
 }
 
 export const log = (text: string) => console.log(text)
@@ -83,11 +95,16 @@ export function openBench(): BenchProcesses {
 export async function connect(processes: BenchProcesses): Promise<Bench> {
   log('Starting the Sparkfly sandbox and local AWS (child process)...')
   const info = await processes.servers.call<ServersInfo>('info')
-  const env: Record<string, string> = {
+  return { ...processes, env: handlerEnv(info, info.env), countedEnv: handlerEnv(info, info.countedEnv) }
+}
+
+/** What a function gets in Lambda, pointed at `endpoints` (the local services, direct or counted). */
+function handlerEnv(info: ServersInfo, endpoints: Record<string, string>): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     NODE_ENV: 'production',
-    ...info.env,
+    ...endpoints,
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_SERVICE_NAME: 'sparkfly-offer-lifecycle',
     POWERTOOLS_METRICS_NAMESPACE: 'OfferLifecycle',
@@ -96,7 +113,6 @@ export async function connect(processes: BenchProcesses): Promise<Bench> {
     BENCH_MEMBER_IDS: JSON.stringify(info.memberIds),
     BENCH_WEBHOOK_SECRET: info.webhookSecrets[0] ?? '',
   }
-  return { ...processes, env }
 }
 
 export async function closeBench(processes: BenchProcesses): Promise<void> {
@@ -114,8 +130,13 @@ export function record(bench: BenchProcesses, figure: number, result: Result): v
 }
 
 /** Starts a handler worker (a fresh "container") that the run stops at the end. */
-export async function startWorker(bench: Bench, name: string, execArgv: string[] = []): Promise<Child> {
-  const child = await bench.workers.start(name, bench.env, execArgv)
+export async function startWorker(
+  bench: Bench,
+  name: string,
+  execArgv: string[] = [],
+  env: Record<string, string> = bench.env,
+): Promise<Child> {
+  const child = await bench.workers.start(name, env, execArgv)
   bench.children.push(child)
   return child
 }

@@ -98,6 +98,11 @@ serve({
     return { handlerMs, bareMs, awsMs, awsCalls, cpuMs }
   },
 
+  /** One redemption through the handler, nothing else (the AWS calls of one request are counted around it). */
+  async redeemOne({ offer }: { offer: IssuedForBench }) {
+    return (await redeemThroughHandler(offer)).ms
+  },
+
   /** One request per offer, all at once, as this process's first invocations. */
   async concurrentCold({ offers }: { offers: IssuedForBench[] }) {
     const statuses = await Promise.all(
