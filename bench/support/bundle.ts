@@ -18,6 +18,7 @@ interface ServerlessEsbuild {
   mainFields?: string[]
   exclude?: string[]
   external?: string[]
+  alias?: Record<string, string>
 }
 
 /**
@@ -39,6 +40,7 @@ export function serverlessEsbuildOptions(): BuildOptions {
     format: options.format ?? 'cjs',
     keepNames: options.keepNames ?? false,
     ...(options.mainFields ? { mainFields: options.mainFields } : {}),
+    ...(options.alias ? { alias: options.alias } : {}),
     external: [...(options.exclude ?? []), ...(options.external ?? [])],
   }
 }
