@@ -13,17 +13,17 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { bundleSizes } from './figures/bundles'
 import { awsCallCounts } from './figures/calls'
-import { coldStartAndBundles, peakMemory } from './figures/isolated'
-import { batchEfficiency, coldIssuanceReads, cpuPerEvent, naiveThroughput } from './figures/issuance'
+import { coldStarts, peakMemory } from './figures/isolated'
+import { coldIssuanceReads, cpuOverFloor, naiveThroughput } from './figures/issuance'
 import { coldWebhookReads, webhookAddedLatency } from './figures/webhook'
 import {
-  BENCH,
   type Bench,
   type BenchProcesses,
   closeBench,
   connect,
   openBench,
   type Result,
+  startWorker,
 } from './support/bench'
 import { ROOT } from './support/bundle'
 import { round } from './support/stats'
@@ -74,31 +74,34 @@ export function parseArgs(argv: readonly string[]): RunOptions {
 }
 
 /** The figures whose values do not depend on the machine's speed or load. */
-async function deterministicFigures(bench: Bench): Promise<void> {
-  await awsCallCounts(bench)
-  await bundleSizes(bench)
+async function deterministicFigures(bench: Bench, options: { goal: boolean }) {
+  const calls = await awsCallCounts(bench)
+  const built = await bundleSizes(bench, options)
+  return { calls, built }
 }
 
 /** Every figure, in the order they are measured (the order matters: later figures reuse warm workers). */
 async function allFigures(bench: Bench): Promise<void> {
-  await deterministicFigures(bench)
-  {
-    const issuance = await coldIssuanceReads(bench)
-    await batchEfficiency(bench, issuance)
-    await naiveThroughput(bench, issuance)
-    await cpuPerEvent(bench, issuance)
-    const webhook = await coldWebhookReads(bench)
-    for (const latency of [0, BENCH.latencyMs]) await webhookAddedLatency(bench, webhook, latency)
-    await peakMemory(bench)
-    await coldStartAndBundles(bench)
-  }
+  const { calls, built } = await deterministicFigures(bench, { goal: true })
+  await cpuOverFloor(bench, calls)
+  const issuance = await coldIssuanceReads(bench)
+  await naiveThroughput(bench, issuance)
+  await issuance.stop()
+  const webhook = await coldWebhookReads(bench)
+  await webhookAddedLatency(bench, webhook, 'current')
+  await webhook.stop()
+  await webhookAddedLatency(bench, await startWorker(bench, 'webhook', { variant: 'before' }), 'before')
+  await coldStarts(bench, built)
+  await peakMemory(bench)
 }
 
 async function main(options: RunOptions) {
   const processes = openBench()
   try {
     const bench = await connect(processes)
-    await (options.only === 'deterministic' ? deterministicFigures(bench) : allFigures(bench))
+    await (options.only === 'deterministic'
+      ? deterministicFigures(bench, { goal: false })
+      : allFigures(bench))
     const report = benchReport(bench)
     const file = options.only === 'all' ? 'results.json' : `results-${options.only}.json`
     writeFileSync(join(ROOT, 'bench', file), `${JSON.stringify(report, null, 2)}\n`)

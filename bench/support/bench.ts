@@ -2,10 +2,10 @@
  * The bench's shared state: the settings, the child processes every figure talks to, and the results so far. Each
  * figure is a step over this state (bench/figures); bench/run.ts runs them in order.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT } from './bundle'
+import { type BundleVariant, ROOT } from './bundle'
 import { Child } from './ipc'
 import type { IssuedForBench, ServersInfo } from './servers'
 import { WorkerBundles } from './workers'
@@ -20,36 +20,41 @@ export interface Result {
   notes?: string
 }
 
+/** The regression limits CI checks (bench/limits.json, shared with scripts/bundle-sizes.mjs). */
+export const LIMITS = JSON.parse(readFileSync(join(ROOT, 'bench', 'limits.json'), 'utf8')) as {
+  awsCalls: Record<string, { sequential: number; total: number }>
+  bundleKb: Record<string, number>
+  zipKb: number
+}
+
 /** Settings of the run (the issue's figures; sizes chosen so the whole bench stays within a few minutes). */
 export const BENCH = {
   latencyMs: 50,
   /** SPARKFLY_CONCURRENCY of the handler under test (the serverless.yml default). */
   concurrency: 10,
   batchSizes: [10, 100],
-  repeats: 7,
-  naiveRounds: 5,
+  naiveRounds: { 10: 5, 100: 3 },
   cpuRuns: 5,
   cpuBatchesPerRun: 30,
   calibrationRequests: 500,
   coldStartRuns: 9,
   coldInvocations: 100,
   memoryEvents: 10_000,
-  webhookPairs: { 0: 300, 50: 120 } as Record<number, number>,
+  webhookPairs: 120,
   webhookWarmupPairs: 10,
   /** The smallest Lambda memory size: the memory figure runs with its V8 heap limits. */
   lambdaMemoryMb: 128,
   kb: 1024,
   bundleLimitKb: 350,
+  /** The targets of issue 17 (docs/performance.md). */
+  targets: {
+    cpuOverFloor: 2.5,
+    throughput: { 10: 5, 100: 8 },
+    coldStartOverEmpty: 1.5,
+    webhookCpuMs: 8,
+  },
   /** Held at the counting proxies before each AWS call (bench/support/servers.ts): calls issued together overlap. */
   countedCallDelayMs: 25,
-  /**
-   * Regression limits of figure 1 (AWS calls counted at the local servers): today's counts. Lower them when a change
-   * removes a call; raising one needs a reason in the commit message.
-   */
-  callLimits: {
-    'Issuance, per issued offer': { sequential: 4, total: 4 },
-    'Redemption, per request': { sequential: 4, total: 5 },
-  },
 } as const
 
 /** The processes of a run, created before anything can fail so that {@link closeBench} can always stop them. */
@@ -133,10 +138,9 @@ export function record(bench: BenchProcesses, figure: number, result: Result): v
 export async function startWorker(
   bench: Bench,
   name: string,
-  execArgv: string[] = [],
-  env: Record<string, string> = bench.env,
+  options: { execArgv?: string[]; env?: Record<string, string>; variant?: BundleVariant } = {},
 ): Promise<Child> {
-  const child = await bench.workers.start(name, env, execArgv)
+  const child = await bench.workers.start(name, options.env ?? bench.env, options.execArgv, options.variant)
   bench.children.push(child)
   return child
 }
