@@ -31,12 +31,13 @@ for (const [name, fn] of Object.entries(functions)) {
   const module = fn.handler.slice(0, fn.handler.lastIndexOf('.'))
   const bundle = sizeOf(join(BUILD_DIR, `${module}.js`))
   const limitKb = LIMITS.bundleKb[basename(module)]
-  const MAX_BUNDLE_BYTES = (limitKb ?? 0) * KB
+  const maxBundleBytes = (limitKb ?? 0) * KB
   const zip = fn.package?.artifact ? sizeOf(join(dir, basename(fn.package.artifact))) : undefined
-  rows.push({ function: name, bundle: kb(bundle), limit: kb(MAX_BUNDLE_BYTES), zip: kb(zip) })
-  if (limitKb === undefined) problems.push(`${name}: no bundle limit for ${basename(module)} in bench/limits.json`)
+  rows.push({ function: name, bundle: kb(bundle), limit: kb(maxBundleBytes), zip: kb(zip) })
+  if (limitKb === undefined)
+    problems.push(`${name}: no bundle limit for ${basename(module)} in bench/limits.json`)
   else if (bundle === undefined) problems.push(`${name}: no bundle at ${join(BUILD_DIR, `${module}.js`)}`)
-  else if (bundle > MAX_BUNDLE_BYTES) problems.push(`${name}: bundle ${kb(bundle)} > ${kb(MAX_BUNDLE_BYTES)}`)
+  else if (bundle > maxBundleBytes) problems.push(`${name}: bundle ${kb(bundle)} > ${kb(maxBundleBytes)}`)
   if (zip === undefined) problems.push(`${name}: no zip in ${dir}`)
   else if (zip > MAX_ZIP_BYTES) problems.push(`${name}: zip ${kb(zip)} > ${kb(MAX_ZIP_BYTES)}`)
 }
