@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { BuiltBundle } from './support/bundle'
@@ -7,7 +7,8 @@ import { median } from './support/stats'
 
 /**
  * Runs in a fresh `node` process: requires the bundle, reads its `handler` and, when an event file is given, invokes
- * it once (the first invocation of a cold container), then exits. The parent times the whole process.
+ * it once (the first invocation of a cold container), writes its own timings to the result file (stdout is the
+ * function's log) and exits. The parent times the whole process.
  */
 const LOADER = `'use strict'
 const { performance } = require('node:perf_hooks')
@@ -21,13 +22,14 @@ const context = {
   callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 30000,
   done() {}, fail() {}, succeed() {},
 }
-const event = process.argv[3] ? JSON.parse(readFileSync(process.argv[3], 'utf8')) : undefined
+const { writeFileSync } = require('node:fs')
+const event = process.argv[4] ? JSON.parse(readFileSync(process.argv[4], 'utf8')) : undefined
 Promise.resolve(event === undefined ? undefined : loaded.handler(event, context)).then((answer) => {
   const failed = answer && ((answer.batchItemFailures && answer.batchItemFailures.length > 0) ||
     (answer.statusCode !== undefined && answer.statusCode >= 300))
   if (failed) { process.stderr.write(JSON.stringify(answer)); process.exit(2) }
   const invokedAt = performance.now()
-  process.stdout.write(JSON.stringify({ loadMs: loadedAt, invokeMs: invokedAt - loadedAt }))
+  writeFileSync(process.argv[3], JSON.stringify({ loadMs: loadedAt, invokeMs: invokedAt - loadedAt }))
   process.exit(0)
 })
 `
