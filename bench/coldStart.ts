@@ -72,12 +72,17 @@ function run(
   eventFile: string | undefined,
   env: Record<string, string>,
 ): Sample {
+  const result = `${eventFile ?? file}.result.json`
+  const args = eventFile ? [loader, file, result, eventFile] : [loader, file, result]
   const started = performance.now()
-  const args = eventFile ? [loader, file, eventFile] : [loader, file]
-  const child = spawnSync(process.execPath, args, { env, encoding: 'utf8' })
+  const child = spawnSync(process.execPath, args, {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   const processMs = performance.now() - started
   if (child.status !== 0) throw new Error(`cold start of ${file} failed (${child.status}):\n${child.stderr}`)
-  return { processMs, ...(JSON.parse(child.stdout) as Omit<Sample, 'processMs'>) }
+  return { processMs, ...(JSON.parse(readFileSync(result, 'utf8')) as Omit<Sample, 'processMs'>) }
 }
 
 /**

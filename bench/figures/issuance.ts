@@ -119,7 +119,12 @@ export async function naiveThroughput(bench: Bench, issuance: Child): Promise<vo
   await setLatency(bench, BENCH.latencyMs)
   for (const n of BENCH.batchSizes) {
     const target = BENCH.targets.throughput[n as 10 | 100]
-    const { naiveMs, productMs, floorMs } = await alternate(bench, issuance, n, BENCH.naiveRounds[n as 10 | 100])
+    const { naiveMs, productMs, floorMs } = await alternate(
+      bench,
+      issuance,
+      n,
+      BENCH.naiveRounds[n as 10 | 100],
+    )
     const ratio = naiveMs / productMs
     record(bench, 3, {
       name: `Throughput vs plain naive, batch ${n}`,

@@ -67,7 +67,7 @@ export interface BenchProcesses {
   readonly children: Child[]
   /** The sandbox and local AWS. */
   readonly servers: Child
-  /** Results in the order they were measured; `figure` is their number in docs/bench.md. */
+  /** Results in the order they were measured; `figure` is their number in docs/performance.md. */
   readonly results: (Result & { figure: number })[]
 }
 
@@ -127,7 +127,7 @@ export async function closeBench(processes: BenchProcesses): Promise<void> {
   rmSync(processes.temp, { recursive: true, force: true })
 }
 
-/** Records a figure's result; `figure` is its number in docs/bench.md (the table follows that order). */
+/** Records a figure's result; `figure` is its number in docs/performance.md (the table follows that order). */
 export function record(bench: BenchProcesses, figure: number, result: Result): void {
   bench.results.push({ figure, ...result })
   const shown = `${result.value} ${result.unit}`.padEnd(14)
