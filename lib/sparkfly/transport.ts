@@ -25,10 +25,18 @@ export type SparkflyTransport = (url: string, request: SparkflyTransportRequest)
  */
 export const fetchTransport: SparkflyTransport = (url, request) => fetch(url, request)
 
+/**
+ * How long an idle kept-alive socket stays in the pool. With a timeout set, Node's agent also honours the server's
+ * `Keep-Alive: timeout=N` hint (closing at N - 1 s): without either, a socket the server is closing can be reused and
+ * the request fails with ECONNRESET, which an issue call cannot safely replay.
+ */
+const IDLE_SOCKET_TIMEOUT_MS = 4_000
+
 /** Keep-alive agents of the container, created on first use: one pool per scheme, reused by warm invocations. */
 let agents: { http: HttpAgent; https: HttpsAgent } | undefined
 const agentFor = (secure: boolean) => {
-  agents ??= { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) }
+  const options = { keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS }
+  agents ??= { http: new HttpAgent(options), https: new HttpsAgent(options) }
   return secure ? agents.https : agents.http
 }
 
