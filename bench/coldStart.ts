@@ -1,101 +1,123 @@
 import { spawnSync } from 'node:child_process'
-import { readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type BuiltBundle, bundle, contributors, ROOT } from './support/bundle'
+import { performance } from 'node:perf_hooks'
+import type { BuiltBundle } from './support/bundle'
 import { median } from './support/stats'
 
 /**
- * Runs in a fresh `node` process: the time from the process's start (performance.timeOrigin) until the bundle is
- * required and its `handler` read, and the require alone.
+ * Runs in a fresh `node` process: requires the bundle, reads its `handler` and, when an event file is given, invokes
+ * it once (the first invocation of a cold container), writes its own timings to the result file (stdout is the
+ * function's log) and exits. The parent times the whole process.
  */
 const LOADER = `'use strict'
 const { performance } = require('node:perf_hooks')
-const before = performance.now()
+const { readFileSync } = require('node:fs')
 const loaded = require(process.argv[2])
 if (typeof loaded.handler !== 'function') throw new Error('the bundle exports no handler')
-const after = performance.now()
-process.stdout.write(JSON.stringify({ totalMs: after, requireMs: after - before, rssMb: process.memoryUsage.rss() / 1048576 }))
+const loadedAt = performance.now()
+const context = {
+  awsRequestId: 'cold-' + process.pid, functionName: 'cold', functionVersion: '$LATEST', memoryLimitInMB: '256',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:cold', logGroupName: 'cold', logStreamName: 'cold',
+  callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 30000,
+  done() {}, fail() {}, succeed() {},
+}
+const { writeFileSync } = require('node:fs')
+const event = process.argv[4] ? JSON.parse(readFileSync(process.argv[4], 'utf8')) : undefined
+Promise.resolve(event === undefined ? undefined : loaded.handler(event, context)).then((answer) => {
+  const failed = answer && ((answer.batchItemFailures && answer.batchItemFailures.length > 0) ||
+    (answer.statusCode !== undefined && answer.statusCode >= 300))
+  if (failed) { process.stderr.write(JSON.stringify(answer)); process.exit(2) }
+  const invokedAt = performance.now()
+  writeFileSync(process.argv[3], JSON.stringify({ loadMs: loadedAt, invokeMs: invokedAt - loadedAt }))
+  process.exit(0)
+})
 `
 
 interface Sample {
-  totalMs: number
-  requireMs: number
-  rssMb: number
+  /** Parent-side wall time of the whole process: spawn → exit. */
+  processMs: number
+  /** Inside the process: process start → handler loaded. */
+  loadMs: number
+  /** The first invocation (0 when the function is only loaded). */
+  invokeMs: number
+}
+
+/** A bundle to start cold, and the first event of each run (none: load only). */
+export interface ColdSubject {
+  bundle: BuiltBundle
+  label: string
+  event?: () => Promise<unknown>
 }
 
 export interface ColdStartFigure {
-  name: string
-  bytes: number
-  /** Median ms from process start to the handler, over the runs. */
-  totalMs: number
-  requireMs: number
-  /** Median RSS right after the handler was loaded. */
-  rssMb: number
-  ratio: number
-  /** The three largest contributors to the bundle (package or project folder) with their bytes. */
-  top: { owner: string; bytes: number }[]
+  label: string
+  processMs: number
+  loadMs: number
+  invokeMs: number
+  invoked: boolean
 }
 
 /** The functions of the project: every functions/<name>.ts. */
 export function functionNames(): string[] {
-  return readdirSync(join(ROOT, 'functions'))
+  return readdirSync(join(__dirname, '..', 'functions'))
     .filter((file) => file.endsWith('.ts'))
     .map((file) => file.slice(0, -3))
     .sort()
 }
 
-function load(loader: string, file: string, env: Record<string, string>) {
-  const run = spawnSync(process.execPath, [loader, file], { env, encoding: 'utf8' })
-  if (run.status !== 0) throw new Error(`loading ${file} failed:\n${run.stderr}`)
-  return JSON.parse(run.stdout) as Sample
+function run(
+  loader: string,
+  file: string,
+  eventFile: string | undefined,
+  env: Record<string, string>,
+): Sample {
+  const result = `${eventFile ?? file}.result.json`
+  const args = eventFile ? [loader, file, result, eventFile] : [loader, file, result]
+  const started = performance.now()
+  const child = spawnSync(process.execPath, args, {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  const processMs = performance.now() - started
+  if (child.status !== 0) throw new Error(`cold start of ${file} failed (${child.status}):\n${child.stderr}`)
+  return { processMs, ...(JSON.parse(readFileSync(result, 'utf8')) as Omit<Sample, 'processMs'>) }
 }
 
 /**
- * Builds each function and an empty handler with the serverless.yml esbuild options, then loads each `runs` times in
- * a fresh node process (bundles interleaved so drift of the machine hits all alike).
+ * Starts each subject `runs` times in a fresh node process (subjects interleaved, so drift of the machine hits all
+ * alike; one unmeasured warm-up of the file cache each), with a fresh first event per run.
  */
 export async function measureColdStarts(
   outdir: string,
   env: Record<string, string>,
+  subjects: ColdSubject[],
   runs: number,
-): Promise<{ empty: Sample & { bytes: number }; functions: ColdStartFigure[] }> {
-  const emptyEntry = join(outdir, 'empty-entry.js')
-  writeFileSync(emptyEntry, 'exports.handler = async () => ({})\n')
+): Promise<ColdStartFigure[]> {
   const loader = join(outdir, 'loader.cjs')
   writeFileSync(loader, LOADER)
-
-  const bundles: BuiltBundle[] = []
-  for (const name of functionNames()) {
-    bundles.push(await bundle(name, join(ROOT, 'functions', `${name}.ts`), outdir))
-  }
-  const empty = await bundle('empty', emptyEntry, outdir)
-
-  const all = [empty, ...bundles]
-  const samples = new Map(all.map((b) => [b.name, [] as Sample[]]))
-  for (const b of all) load(loader, b.file, env) // warms the OS file cache
-  for (let run = 0; run < runs; run++) {
-    for (const b of all) samples.get(b.name)!.push(load(loader, b.file, env))
-  }
-  const summary = (name: string) => {
-    const list = samples.get(name)!
-    return {
-      totalMs: median(list.map((s) => s.totalMs)),
-      requireMs: median(list.map((s) => s.requireMs)),
-      rssMb: median(list.map((s) => s.rssMb)),
+  const samples = new Map(subjects.map((s) => [s.label, [] as Sample[]]))
+  const once = async (subject: ColdSubject, index: number) => {
+    let eventFile: string | undefined
+    if (subject.event) {
+      eventFile = join(outdir, `event-${subject.label.replace(/\W+/g, '-')}-${index}.json`)
+      writeFileSync(eventFile, JSON.stringify(await subject.event()))
     }
+    return run(loader, subject.bundle.file, eventFile, env)
   }
-  const emptyFigure = { ...summary('empty'), bytes: empty.bytes }
-  return {
-    empty: emptyFigure,
-    functions: bundles.map((b) => {
-      const s = summary(b.name)
-      return {
-        name: b.name,
-        bytes: b.bytes,
-        ...s,
-        ratio: s.totalMs / emptyFigure.totalMs,
-        top: contributors(b.metafile).slice(0, 3),
-      }
-    }),
+  for (const subject of subjects) await once(subject, -1)
+  for (let index = 0; index < runs; index++) {
+    for (const subject of subjects) samples.get(subject.label)!.push(await once(subject, index))
   }
+  return subjects.map((subject) => {
+    const list = samples.get(subject.label)!
+    return {
+      label: subject.label,
+      processMs: median(list.map((s) => s.processMs)),
+      loadMs: median(list.map((s) => s.loadMs)),
+      invokeMs: median(list.map((s) => s.invokeMs)),
+      invoked: subject.event !== undefined,
+    }
+  })
 }

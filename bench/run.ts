@@ -1,15 +1,30 @@
 /**
- * `npm run bench`: every performance figure of the project (docs/bench.md), printed as one table and written to
- * bench/results.json. Figures, not assertions: a missed target is reported, never fails the run. A run whose
- * invocations fail stops with the error, since its timings would mean nothing.
+ * `npm run bench`: every performance figure of the project (docs/performance.md), printed as one table with its
+ * target and met / missed, and written to bench/results.json.
+ *
+ *   npm run bench                               every figure (minutes)
+ *   npm run bench -- --check                    the same, exit code 1 when a target is missed
+ *   npm run bench -- --check --only deterministic   AWS call counts and bundle sizes only (seconds; CI)
+ *
+ * A run whose invocations fail stops with the error, since its timings would mean nothing.
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { coldStartAndBundles, peakMemory } from './figures/isolated'
-import { batchEfficiency, coldIssuanceReads, cpuPerEvent, naiveThroughput } from './figures/issuance'
+import { bundleSizes } from './figures/bundles'
+import { awsCallCounts } from './figures/calls'
+import { coldStarts, peakMemory } from './figures/isolated'
+import { coldIssuanceReads, cpuOverFloor, naiveThroughput } from './figures/issuance'
 import { coldWebhookReads, webhookAddedLatency } from './figures/webhook'
-import { BENCH, type BenchProcesses, closeBench, connect, openBench, type Result } from './support/bench'
+import {
+  type Bench,
+  type BenchProcesses,
+  closeBench,
+  connect,
+  openBench,
+  type Result,
+  startWorker,
+} from './support/bench'
 import { ROOT } from './support/bundle'
 import { round } from './support/stats'
 
@@ -43,22 +58,61 @@ function benchReport(bench: BenchProcesses): BenchReport {
   }
 }
 
+/** What the command line asks for. */
+export interface RunOptions {
+  /** Exit non-zero when a figure misses its target. */
+  check: boolean
+  /** `deterministic`: the call counts and bundle sizes only (no timing: the same on any machine). */
+  only: 'all' | 'deterministic'
+}
+
+export function parseArgs(argv: readonly string[]): RunOptions {
+  const onlyAt = argv.indexOf('--only')
+  const only = onlyAt >= 0 ? argv[onlyAt + 1] : 'all'
+  if (only !== 'all' && only !== 'deterministic') throw new Error(`--only ${only}: expected deterministic`)
+  return { check: argv.includes('--check'), only }
+}
+
+/** The figures whose values do not depend on the machine's speed or load. */
+async function deterministicFigures(bench: Bench, options: { goal: boolean }) {
+  const calls = await awsCallCounts(bench)
+  const built = await bundleSizes(bench, options)
+  return { calls, built }
+}
+
 /** Every figure, in the order they are measured (the order matters: later figures reuse warm workers). */
-async function main() {
+async function allFigures(bench: Bench): Promise<void> {
+  const { calls, built } = await deterministicFigures(bench, { goal: true })
+  await cpuOverFloor(bench, calls)
+  const issuance = await coldIssuanceReads(bench)
+  await naiveThroughput(bench, issuance)
+  await issuance.stop()
+  const webhook = await coldWebhookReads(bench)
+  await webhookAddedLatency(bench, webhook, 'current')
+  await webhook.stop()
+  await webhookAddedLatency(bench, await startWorker(bench, 'webhook', { variant: 'before' }), 'before')
+  await coldStarts(bench, built)
+  await peakMemory(bench)
+}
+
+async function main(options: RunOptions) {
   const processes = openBench()
   try {
     const bench = await connect(processes)
-    const issuance = await coldIssuanceReads(bench)
-    await batchEfficiency(bench, issuance)
-    await naiveThroughput(bench, issuance)
-    await cpuPerEvent(bench, issuance)
-    const webhook = await coldWebhookReads(bench)
-    for (const latency of [0, BENCH.latencyMs]) await webhookAddedLatency(bench, webhook, latency)
-    await peakMemory(bench)
-    await coldStartAndBundles(bench)
+    await (options.only === 'deterministic'
+      ? deterministicFigures(bench, { goal: false })
+      : allFigures(bench))
     const report = benchReport(bench)
-    writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(report, null, 2)}\n`)
+    const file = options.only === 'all' ? 'results.json' : `results-${options.only}.json`
+    writeFileSync(join(ROOT, 'bench', file), `${JSON.stringify(report, null, 2)}\n`)
     printTable(report)
+    console.log(`\nWritten to bench/${file}`)
+    const missed = report.results.filter((r) => r.met === false)
+    if (options.check && missed.length > 0) {
+      console.log(`\nbench --check FAILED: ${missed.length} figure(s) missed their target:`)
+      for (const r of missed) console.log(`  - ${r.name}: ${r.value} ${r.unit}, target ${r.target}`)
+      process.exitCode = 1
+    } else if (options.check) console.log('\nbench --check passed: every target met')
   } finally {
     await closeBench(processes)
   }
@@ -69,7 +123,7 @@ function printTable(report: BenchReport) {
     r.name,
     `${r.value} ${r.unit}`,
     r.target ?? '—',
-    r.met === null ? '—' : r.met ? 'yes' : 'NO',
+    r.met === null ? '—' : r.met ? 'met' : 'MISSED',
   ])
   const header = ['figure', 'value', 'target', 'met']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
@@ -94,10 +148,9 @@ function printTable(report: BenchReport) {
     seen.add(r.notes)
     console.log(`- ${r.name}: ${r.notes}`)
   }
-  console.log('\nWritten to bench/results.json')
 }
 
-main().catch((error: unknown) => {
+main(parseArgs(process.argv.slice(2))).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1
 })

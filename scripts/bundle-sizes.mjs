@@ -6,11 +6,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 
 const KB = 1024
-// Limits per function, the same for every function: today's largest (redeemWebhook, 549.6 KB bundle and 187.7 KB
-// zip, December 2026) plus about 10%. Cold starts grow with the bundle: lower these as bundles shrink, never raise
-// them without a reason in the commit message.
-const MAX_BUNDLE_BYTES = 605 * KB
-const MAX_ZIP_BYTES = 207 * KB
+// Limits per function (bundle, by its functions/<file> name) and for every zip: bench/limits.json, which
+// `npm run bench -- --check --only deterministic` checks too. Lower them as bundles shrink, never raise them without a
+// reason in the commit message.
+const LIMITS = JSON.parse(readFileSync(new URL('../bench/limits.json', import.meta.url), 'utf8'))
+const MAX_ZIP_BYTES = LIMITS.zipKb * KB
 // Where serverless-esbuild leaves the bundles (custom.esbuild.keepOutputDirectory).
 const BUILD_DIR = '.esbuild/.build'
 
@@ -30,17 +30,21 @@ const problems = []
 for (const [name, fn] of Object.entries(functions)) {
   const module = fn.handler.slice(0, fn.handler.lastIndexOf('.'))
   const bundle = sizeOf(join(BUILD_DIR, `${module}.js`))
+  const limitKb = LIMITS.bundleKb[basename(module)]
+  const maxBundleBytes = (limitKb ?? 0) * KB
   const zip = fn.package?.artifact ? sizeOf(join(dir, basename(fn.package.artifact))) : undefined
-  rows.push({ function: name, bundle: kb(bundle), zip: kb(zip) })
-  if (bundle === undefined) problems.push(`${name}: no bundle at ${join(BUILD_DIR, `${module}.js`)}`)
-  else if (bundle > MAX_BUNDLE_BYTES) problems.push(`${name}: bundle ${kb(bundle)} > ${kb(MAX_BUNDLE_BYTES)}`)
+  rows.push({ function: name, bundle: kb(bundle), limit: kb(maxBundleBytes), zip: kb(zip) })
+  if (limitKb === undefined)
+    problems.push(`${name}: no bundle limit for ${basename(module)} in bench/limits.json`)
+  else if (bundle === undefined) problems.push(`${name}: no bundle at ${join(BUILD_DIR, `${module}.js`)}`)
+  else if (bundle > maxBundleBytes) problems.push(`${name}: bundle ${kb(bundle)} > ${kb(maxBundleBytes)}`)
   if (zip === undefined) problems.push(`${name}: no zip in ${dir}`)
   else if (zip > MAX_ZIP_BYTES) problems.push(`${name}: zip ${kb(zip)} > ${kb(MAX_ZIP_BYTES)}`)
 }
 if (rows.length === 0) problems.push(`${stateFile} lists no function`)
 
 console.table(rows)
-console.log(`limits per function: bundle ${kb(MAX_BUNDLE_BYTES)}, zip ${kb(MAX_ZIP_BYTES)}`)
+console.log(`limits: bundle per function (bench/limits.json), zip ${kb(MAX_ZIP_BYTES)}`)
 if (problems.length > 0) {
   for (const problem of problems) console.log(`  - ${problem}`)
   console.log(`bundle size check FAILED: ${problems.length} problem(s)`)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type BuildOptions, build, type Metafile } from 'esbuild'
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild'
 import { parse } from 'yaml'
 
 /** Root of the project (bench/support/..). */
@@ -18,6 +18,7 @@ interface ServerlessEsbuild {
   mainFields?: string[]
   exclude?: string[]
   external?: string[]
+  alias?: Record<string, string>
 }
 
 /**
@@ -39,8 +40,40 @@ export function serverlessEsbuildOptions(): BuildOptions {
     format: options.format ?? 'cjs',
     keepNames: options.keepNames ?? false,
     ...(options.mainFields ? { mainFields: options.mainFields } : {}),
+    ...(options.alias ? { alias: options.alias } : {}),
     external: [...(options.exclude ?? []), ...(options.external ?? [])],
   }
+}
+
+/**
+ * What is built: `current` = the code and serverless.yml as they are; `before` = the same code with the levers of
+ * docs/performance.md undone (the SDK's default credential chain left in, `fetch` as the Sparkfly transport), so
+ * one run measures each lever before and after on the same machine.
+ */
+export type BundleVariant = 'current' | 'before'
+
+/** Makes `fetch` the Sparkfly client's default transport again (the `before` variant). */
+const fetchAsDefaultTransport: Plugin = {
+  name: 'fetch-as-default-transport',
+  setup(plugin) {
+    plugin.onLoad({ filter: /lib[\\/]sparkfly[\\/]transport\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      const swapped = source.replace(
+        /(defaultTransport: SparkflyTransport = )nodeHttpTransport/,
+        '$1fetchTransport',
+      )
+      if (swapped === source) throw new Error('bench variant: defaultTransport not found in transport.ts')
+      return { contents: swapped, loader: 'ts' }
+    })
+  },
+}
+
+/** The esbuild options of `variant`. */
+function variantOptions(variant: BundleVariant): BuildOptions {
+  const options = serverlessEsbuildOptions()
+  if (variant === 'current') return options
+  const { alias: _alias, ...withoutAlias } = options
+  return { ...withoutAlias, plugins: [fetchAsDefaultTransport] }
 }
 
 export interface BuiltBundle {
@@ -50,11 +83,16 @@ export interface BuiltBundle {
   metafile: Metafile
 }
 
-/** Bundles one entry point to `<outdir>/<name>.js` with the serverless.yml options. */
-export async function bundle(name: string, entry: string, outdir: string): Promise<BuiltBundle> {
+/** Bundles one entry point to `<outdir>/<name>.js` with the serverless.yml options (of `variant`). */
+export async function bundle(
+  name: string,
+  entry: string,
+  outdir: string,
+  variant: BundleVariant = 'current',
+): Promise<BuiltBundle> {
   const file = join(outdir, `${name}.js`)
   const result = await build({
-    ...serverlessEsbuildOptions(),
+    ...variantOptions(variant),
     entryPoints: [entry],
     outfile: file,
     metafile: true,

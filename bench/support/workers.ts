@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { bundle, ROOT } from './bundle'
+import { type BundleVariant, bundle, ROOT } from './bundle'
 import { Child } from './ipc'
 
 /**
@@ -12,19 +12,26 @@ export class WorkerBundles {
   readonly dir = mkdtempSync(join(tmpdir(), 'bench-workers-'))
   private readonly built = new Map<string, Promise<string>>()
 
-  /** The bundle of `bench/workers/<name>.ts`, built once. */
-  file(name: string): Promise<string> {
-    let file = this.built.get(name)
+  /** The bundle of `bench/workers/<name>.ts` (as `variant`), built once. */
+  file(name: string, variant: BundleVariant = 'current'): Promise<string> {
+    const key = `${name}-${variant}`
+    let file = this.built.get(key)
     if (!file) {
-      file = bundle(name, join(ROOT, 'bench', 'workers', `${name}.ts`), this.dir).then((b) => b.file)
-      this.built.set(name, file)
+      const entry = join(ROOT, 'bench', 'workers', `${name}.ts`)
+      file = bundle(key, entry, this.dir, variant).then((b) => b.file)
+      this.built.set(key, file)
     }
     return file
   }
 
   /** A fresh worker process (a cold "container") running `bench/workers/<name>.ts` with `env`. */
-  async start(name: string, env: Record<string, string>, execArgv: string[] = []): Promise<Child> {
-    return new Child(await this.file(name), { env, execArgv, label: `worker ${name}` })
+  async start(
+    name: string,
+    env: Record<string, string>,
+    execArgv: string[] = [],
+    variant: BundleVariant = 'current',
+  ): Promise<Child> {
+    return new Child(await this.file(name, variant), { env, execArgv, label: `worker ${name} (${variant})` })
   }
 
   dispose(): void {

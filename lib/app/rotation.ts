@@ -3,7 +3,7 @@ import { type AppConfig, getConfig, requireSetting } from '../config'
 import type { TokenRotationDeps } from '../rotation'
 import {
   createAuthTokenMinter,
-  fetchTransport,
+  defaultTransport,
   getDefaultSparkflyLogger,
   SPARKFLY_DEFAULTS,
   type SparkflyTransport,
@@ -31,7 +31,7 @@ export function tokenMinter(options: TokenMinterOptions = {}): TokenRotationDeps
   return createAuthTokenMinter(
     {
       baseUrl: SPARKFLY_DEFAULTS.baseUrl,
-      transport: options.transport ?? fetchTransport,
+      transport: options.transport ?? defaultTransport,
       logger: getDefaultSparkflyLogger(),
       userAgent: SPARKFLY_DEFAULTS.userAgent,
       defaults: {

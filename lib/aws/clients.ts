@@ -1,21 +1,32 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { SQSClient } from '@aws-sdk/client-sqs'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { environmentCredentials } from './credentials'
 
 // SDK clients live once per container: created on first use (so tests can set the endpoint environment
 // first), then reused by every invocation with their keep-alive connections.
 let sqs: SQSClient | undefined
+let dynamodb: DynamoDBClient | undefined
 let documentClient: DynamoDBDocumentClient | undefined
 
 /** The container's SQS client (endpoint from AWS_ENDPOINT_URL_SQS when set). */
 export function sqsClient(): SQSClient {
-  sqs ??= new SQSClient({})
+  sqs ??= new SQSClient({ credentials: environmentCredentials })
   return sqs
 }
 
-/** The container's DynamoDB document client (endpoint from AWS_ENDPOINT_URL_DYNAMODB when set). */
+/**
+ * The container's DynamoDB client (endpoint from AWS_ENDPOINT_URL_DYNAMODB when set), shared by the ledger's document
+ * client and Powertools idempotency: one connection pool.
+ */
+export function dynamoDbClient(): DynamoDBClient {
+  dynamodb ??= new DynamoDBClient({ credentials: environmentCredentials })
+  return dynamodb
+}
+
+/** The container's DynamoDB document client, over {@link dynamoDbClient}. */
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  documentClient ??= DynamoDBDocumentClient.from(dynamoDbClient(), {
     marshallOptions: { removeUndefinedValues: true },
   })
   return documentClient

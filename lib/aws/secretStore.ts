@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import { environmentCredentials } from './credentials'
 import { createSecretReader } from './secrets'
 
 /** JSON secrets read fresh and written as new current versions. */
@@ -25,7 +26,7 @@ export class SecretWriteError extends Error {
 // One SDK client per container, created on first use (after the endpoint environment is set).
 let sharedClient: SecretsManagerClient | undefined
 const defaultClient = () => {
-  sharedClient ??= new SecretsManagerClient({})
+  sharedClient ??= new SecretsManagerClient({ credentials: environmentCredentials })
   return sharedClient
 }
 

@@ -3,6 +3,7 @@ import {
   type GetSecretValueCommandOutput,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager'
+import { environmentCredentials } from './credentials'
 
 /** Reads JSON secrets from AWS Secrets Manager, with caching and single-flight reads. */
 export interface SecretReader {
@@ -47,7 +48,7 @@ const DEFAULTS = {
 let sharedClient: SecretsManagerClient | undefined
 
 function getSharedClient(): SecretsManagerClient {
-  sharedClient ??= new SecretsManagerClient({})
+  sharedClient ??= new SecretsManagerClient({ credentials: environmentCredentials })
   return sharedClient
 }
 

@@ -7,6 +7,7 @@ import {
 } from '@aws-lambda-powertools/idempotency'
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb'
 import type { Context } from 'aws-lambda'
+import { dynamoDbClient } from '../aws/clients'
 import { HttpProblem } from './errors'
 import type { HttpResult } from './http'
 import { problemResponse } from './problem'
@@ -91,7 +92,10 @@ export function httpIdempotency(options: HttpIdempotencyOptions) {
       expiresAfterSeconds: options.expiresAfterSeconds ?? 24 * 3600,
       throwOnNoIdempotencyKey: true,
     })
-    const persistenceStore = new DynamoDBPersistenceLayer({ tableName: options.tableName })
+    const persistenceStore = new DynamoDBPersistenceLayer({
+      tableName: options.tableName,
+      awsSdkV3Client: dynamoDbClient(),
+    })
     runner = makeIdempotent(
       async (_input: IdempotencyInput, work: () => Promise<HttpResult>): Promise<HttpResult> => {
         try {

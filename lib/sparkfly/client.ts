@@ -13,7 +13,7 @@ import { type RequestContext, type RequestDefaults, type SparkflyRequester, spar
 import { responseParser } from './resource'
 import { CredentialsResource } from './resources/credentials'
 import { OfferStatesResource } from './resources/offerStates'
-import { fetchTransport, type SparkflyTransport } from './transport'
+import { defaultTransport, type SparkflyTransport } from './transport'
 
 /** Defaults of every client (and of the `SPARKFLY_*` environment variables). */
 export const SPARKFLY_DEFAULTS = {
@@ -45,7 +45,7 @@ export interface SparkflyClientCommonOptions {
   retryMaxDelayMs?: number
   /** Logger (default: Powertools Logger, service `sparkfly-client`). */
   logger?: SparkflyLogger
-  /** HTTP transport (default: global fetch with keep-alive). */
+  /** HTTP transport (default: node:http with a keep-alive agent). */
   transport?: SparkflyTransport
   /** `User-Agent` header. */
   userAgent?: string
@@ -221,7 +221,7 @@ export function createSparkflyClient(config: SparkflyClientConfig): SparkflyClie
   const baseUrl = options.baseUrl ?? SPARKFLY_DEFAULTS.baseUrl
   const base: Omit<RequestContext, 'auth'> = {
     baseUrl,
-    transport: options.transport ?? fetchTransport,
+    transport: options.transport ?? defaultTransport,
     logger: options.logger ?? getDefaultSparkflyLogger(),
     defaults: requestDefaults(options),
     userAgent: options.userAgent ?? SPARKFLY_DEFAULTS.userAgent,
@@ -251,7 +251,7 @@ export function createSparkflyClientWithTokenProvider(config: SparkflyTokenProvi
   return new SparkflyClient({
     baseUrl: options.baseUrl,
     auth: createTokenProviderAuth(options.tokenProvider),
-    transport: options.transport ?? fetchTransport,
+    transport: options.transport ?? defaultTransport,
     logger: options.logger ?? getDefaultSparkflyLogger(),
     defaults: requestDefaults(options),
     userAgent: options.userAgent ?? SPARKFLY_DEFAULTS.userAgent,

@@ -74,5 +74,12 @@ export {
 } from './resources/offerStates'
 export { FAILURE_APPLIED, FAILURE_KINDS, type FailureKind, isRetryable, parseRetryAfter } from './retry'
 export type { SparkflyPage } from './schemas'
-export { fetchTransport, type SparkflyTransport, type SparkflyTransportRequest } from './transport'
+export {
+  defaultTransport,
+  fetchTransport,
+  nodeHttpTransport,
+  SparkflyAnswerInterruptedError,
+  type SparkflyTransport,
+  type SparkflyTransportRequest,
+} from './transport'
 export type { DateInput, SparkflyId } from './validation'

@@ -7,6 +7,8 @@ import { createResources } from './resources'
 import { type LocalSecretsManager, startSecretsManager } from './secretsManager'
 import { startSqs } from './sqs'
 
+export type { CallCounter, CallSummary, CountedCall } from './callCounter'
+export { startCallCounter, summarizeCalls } from './callCounter'
 export type { QueueKey, SecretKey, TableKey } from './definitions'
 export { LOCAL_CREDENTIALS, localResources } from './definitions'
 export { createResources } from './resources'

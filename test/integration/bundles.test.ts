@@ -10,7 +10,7 @@ import type {
   SQSEvent,
 } from 'aws-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundle } from '../../bench/support/bundle'
+import { type BuiltBundle, bundle } from '../../bench/support/bundle'
 import { signedRedemption } from '../../bench/support/events'
 import { cloudEvent, lambdaContext, sqsEvent, sqsRecord } from '../support/events'
 import { startTestSystem, type TestSystem } from '../support/system'
@@ -28,9 +28,14 @@ type HttpHandler = (
 
 let system: TestSystem
 let outdir: string
+const built = new Map<string, Promise<BuiltBundle>>()
+const build = (name: string): Promise<BuiltBundle> => {
+  if (!built.has(name)) built.set(name, bundle(name, join('functions', `${name}.ts`), outdir))
+  return built.get(name)!
+}
 const load = async <T>(name: string): Promise<T> => {
-  const built = await bundle(name, join('functions', `${name}.ts`), outdir)
-  return (createRequire(__filename)(built.file) as { handler: T }).handler
+  const { file } = await build(name)
+  return (createRequire(__filename)(file) as { handler: T }).handler
 }
 
 beforeAll(async () => {
@@ -73,5 +78,18 @@ describe('deployed bundles', () => {
     expect(answer.statusCode, String(answer.body)).toBe(200)
     expect(JSON.parse(String(answer.body))).toMatchObject({ status: 'redeemed' })
     expect((await system.ledger.findByCode(String(code)))?.status).toBe('redeemed')
+  }, 60_000)
+
+  it('leave out the SDK default credential chain: the credentials come from the environment', async () => {
+    // given the bundle that holds the most SDK clients
+    const { metafile } = await build('redeem-webhook')
+
+    // then no module of the default chain or of its nested SSO / STS clients is in it
+    const inputs = Object.keys(metafile.inputs)
+    expect(inputs.some((input) => input.includes('lib/aws/defaultCredentialChain'))).toBe(true)
+    const chain = inputs.filter((input) =>
+      /@aws-sdk\/(credential-provider-(node|sso|ini|process|web-identity)|nested-clients)\//.test(input),
+    )
+    expect(chain).toEqual([])
   }, 60_000)
 })

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -51,6 +52,17 @@ function captureOutput(): void {
   }
   restores.push(() => {
     globalThis.fetch = fetch
+  })
+  // The Sparkfly client's default transport is node:http: its answers are seen on the diagnostics channel.
+  const onResponse = (message: unknown) => {
+    const token = (message as { response: { headers: Record<string, unknown> } }).response.headers[
+      'x-auth-token'
+    ]
+    if (typeof token === 'string') mintedTokens.add(token)
+  }
+  subscribe('http.client.response.finish', onResponse)
+  restores.push(() => {
+    unsubscribe('http.client.response.finish', onResponse)
   })
 }
 
