@@ -78,7 +78,7 @@ function offerState(
 }
 
 /** A credential written straight into the sandbox, and the port's reference to it. */
-function credential(status?: 'active' | 'redeemed' | 'voided') {
+function credential(status?: 'open' | 'redeemed' | 'voided') {
   const c = sandbox.admin.createCredential({
     memberId: member().id,
     offerId: sandbox.fixtures.offerId,
