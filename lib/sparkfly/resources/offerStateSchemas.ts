@@ -146,6 +146,16 @@ function argumentSchemas() {
       z.transform((fields) => wrap({ ...fields, status: REDEEMED })),
     ),
     member: z.object({ member_id: memberId }),
+    memberAndId: z.object({ member_id: memberId, id: offerStateId }),
+    memberAndOffer: z.object({ member_id: memberId, offer_id: args.id() }),
+    id: z.object({ id: offerStateId }),
+    voidQuery: z.object({ member_identifier: args.text() }),
+  }
+}
+
+/** Query parameters of the offer state operations that take them. */
+function querySchemas() {
+  return {
     listQuery: z.object({
       /** The channel the list is shown in: required by the platform description, absent from the other. */
       channel_id: optional(args.idNumber()),
@@ -153,9 +163,6 @@ function argumentSchemas() {
       page: optional(args.page()),
       per_page: optional(args.page()),
     }),
-    memberAndId: z.object({ member_id: memberId, id: offerStateId }),
-    memberAndOffer: z.object({ member_id: memberId, offer_id: args.id() }),
-    id: z.object({ id: offerStateId }),
     createFromQueryQuery: z.object({
       /** An offer state's osid. */
       token: optional(args.text()),
@@ -176,7 +183,6 @@ function argumentSchemas() {
           message: 'token, credential_identifier or external_ref_id is required',
         }),
       ),
-    voidQuery: z.object({ member_identifier: args.text() }),
   }
 }
 
@@ -184,7 +190,11 @@ function argumentSchemas() {
  * The zod schemas of the offer state operations (`/members/...`): caller arguments (validated and turned into
  * the wire form) and answers. Built on first use.
  */
-export const offerStateSchemas = lazy(() => ({ ...responseSchemas(), ...argumentSchemas() }))
+export const offerStateSchemas = lazy(() => ({
+  ...responseSchemas(),
+  ...argumentSchemas(),
+  ...querySchemas(),
+}))
 
 type Schemas = ReturnType<typeof offerStateSchemas>
 
