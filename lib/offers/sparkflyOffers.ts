@@ -54,12 +54,30 @@ function annotationRef(credential: Credential): string | undefined {
   return text((annotations as Record<string, unknown> | null | undefined)?.external_ref_id)
 }
 
+/**
+ * When an offer state reached its final status. Sparkfly documents no `redeemed_at` / `voided_at` on offer
+ * states, so it is the time of its last change (`updated_at`) once its status says redeemed or voided.
+ */
+function finalAt(os: OfferState, status: OfferStatus): { redeemedAt?: string; voidedAt?: string } {
+  if (status === OfferStatus.redeemed) return { redeemedAt: text(os.updated_at) }
+  if (status === OfferStatus.voided) return { voidedAt: text(os.updated_at) }
+  return {}
+}
+
+/** A credential's status from its documented `voided_at` / `redeemed_at`, else from `status`. */
+function credentialStatus(credential: Credential): OfferStatus {
+  if (text(credential.voided_at)) return OfferStatus.voided
+  if (text(credential.redeemed_at)) return OfferStatus.redeemed
+  return statusOf(credential.status)
+}
+
 function fromOfferState(state: OfferState | IssuedOfferState): Offer {
   const os = state as OfferState & Partial<IssuedOfferState>
+  const status = statusOf(os.status)
   return compact({
     kind: OfferKind.offerState,
     id: String(os.offer_state_id ?? os.id),
-    status: statusOf(os.status),
+    status,
     code: text(os.credential_identifier),
     memberId: text(os.member_id),
     offerId: text(os.offer_id),
@@ -68,8 +86,7 @@ function fromOfferState(state: OfferState | IssuedOfferState): Offer {
     activatesAt: text(os.effective_activates_at ?? os.activates_at),
     expiresAt: text(os.effective_expires_at ?? os.expires_at),
     createdAt: text(os.created_at),
-    redeemedAt: text(os.redeemed_at),
-    voidedAt: text(os.voided_at),
+    ...finalAt(os, status),
     externalRefId: text(os.external_ref_id),
   })
 }
@@ -78,7 +95,7 @@ function fromCredential(credential: Credential): Offer {
   return compact({
     kind: OfferKind.credential,
     id: String(credential.id),
-    status: statusOf(credential.status),
+    status: credentialStatus(credential),
     code: text(credential.identifier),
     memberId: text(credential.member_id),
     offerId: text(credential.offer_id ?? credential.offer_ids?.[0]),
@@ -152,12 +169,9 @@ function voidRefusal(error: unknown): VoidOutcome {
   throw error
 }
 
-const receipt = (answer: OfferState | Credential): RedeemOutcome =>
-  compact({
-    outcome: 'redeemed' as const,
-    redeemedAt: text(answer.redeemed_at),
-    offerName: text(answer.offer_name),
-  })
+/** A redeem's outcome: when (a credential's `redeemed_at`; an offer state's last change) and the offer name. */
+const receipt = (redeemedAt: unknown, offerName: unknown): RedeemOutcome =>
+  compact({ outcome: 'redeemed' as const, redeemedAt: text(redeemedAt), offerName: text(offerName) })
 
 /** The offer an earlier issue created: offer states by `external_ref_id`, credentials by their annotations. */
 async function findIssued(
@@ -253,9 +267,13 @@ export function sparkflyOffers(client: SparkflyOffersApi): Offers {
 
     async redeem(ref, options) {
       try {
-        if (ref.kind === OfferKind.credential) return receipt(await credentials.redeem(ref.id, options))
+        if (ref.kind === OfferKind.credential) {
+          const credential = await credentials.redeem(ref.id, options)
+          return receipt(credential.redeemed_at, credential.offer_name)
+        }
         if (!ref.memberId) return noMemberReference(ref)
-        return receipt(await offerStates.redeem(ref.memberId, ref.id, undefined, options))
+        const state = await offerStates.redeem(ref.memberId, ref.id, undefined, options)
+        return receipt(state.updated_at, state.offer_name)
       } catch (error) {
         return redeemRefusal(error)
       }

@@ -94,9 +94,8 @@ function createCredential(core: SandboxCore, input: CreateCredentialInput) {
   const { store } = core
   if (!store.member(input.memberId)) throw new SandboxAdminError(`no member with id ${input.memberId}`)
   if (!store.offer(input.offerId)) throw new SandboxAdminError(`no offer with id ${input.offerId}`)
-  const status = input.status ?? CredentialStatus.Active
-  if (!isIn(CredentialStatus, status))
-    throw new SandboxAdminError('status must be active, redeemed or voided')
+  const status = input.status ?? CredentialStatus.Open
+  if (!isIn(CredentialStatus, status)) throw new SandboxAdminError('status must be open, redeemed or voided')
   const at = iso(core.clock.now())
   const credential = store.addCredential({
     accountId: core.account.id,

@@ -1,11 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { iso } from './clock'
 import { FieldErrors } from './errors'
+import type { SandboxReadings } from './profile'
 import type { SandboxStore } from './store'
 import type { Tokens } from './tokens'
 
 /** What a resolver gets: the parsed request and the sandbox it runs against. */
 export interface RequestContext {
+  /** HTTP method of the request. */
+  method: string
   params: Record<string, string>
   query: URLSearchParams
   /** Parsed JSON body, or undefined when the request had none. */
@@ -16,6 +19,8 @@ export interface RequestContext {
   tokens: Tokens
   /** The account whose token authorised the call (0 for /auth, which needs none). */
   accountId: number
+  /** The profile's readings of the points where the descriptions disagree. */
+  readings: SandboxReadings
 }
 
 export interface Reply {
@@ -130,13 +135,13 @@ export class Input {
     return undefined
   }
 
-  /** page / per_page query parameters (defaults 1 and 50, per_page at most 5000). */
+  /**
+   * page / per_page query parameters (defaults 1 and 50). Neither description documents limits or an error
+   * for them, so values out of range are brought into it (page at least 1, per_page between 1 and 5000).
+   */
   pagination(): { page: number; perPage: number } {
-    const page = this.int('page') ?? 1
-    const perPage = this.int('per_page') ?? DEFAULT_PER_PAGE
-    if (page < 1) this.errors.add('page', 'must be greater than 0')
-    if (perPage < 1 || perPage > MAX_PER_PAGE)
-      this.errors.add('per_page', `must be between 1 and ${MAX_PER_PAGE}`)
+    const page = Math.max(1, this.int('page') ?? 1)
+    const perPage = Math.min(MAX_PER_PAGE, Math.max(1, this.int('per_page') ?? DEFAULT_PER_PAGE))
     return { page, perPage }
   }
 

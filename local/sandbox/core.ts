@@ -2,6 +2,7 @@ import { createClock, iso } from './clock'
 import { Faults } from './faults'
 import { emptyFixtures, seedFixtures } from './fixtures'
 import { accountIdentity, accountKey } from './ids'
+import { type SandboxReadings, sandboxReadings } from './profile'
 import { SandboxStore, type StoreSnapshot } from './store'
 import { Tokens } from './tokens'
 import {
@@ -30,6 +31,8 @@ export interface SandboxCore {
   account: Account
   fixtures: SandboxFixtures
   options: SandboxOptions
+  /** How the sandbox reads the points where Sparkfly's descriptions disagree (profile + overrides). */
+  readings: SandboxReadings
   /** The store as seeded, for reset(). */
   seeded: StoreSnapshot
 }
@@ -38,6 +41,7 @@ export const zeroCounters = (): Record<OperationName, number> =>
   Object.fromEntries(OPERATIONS.map((name) => [name, 0])) as Record<OperationName, number>
 
 export function createCore(options: SandboxOptions): SandboxCore {
+  const readings = sandboxReadings(options.profile, options.readings)
   const clock = createClock({ now: options.now, frozen: options.freezeClock })
   const store = new SandboxStore()
   const account = store.addAccount(
@@ -70,6 +74,7 @@ export function createCore(options: SandboxOptions): SandboxCore {
     account,
     fixtures,
     options,
+    readings,
     seeded: store.snapshot(),
   }
 }

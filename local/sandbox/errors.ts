@@ -28,8 +28,8 @@ export type ErrorShape =
   | 'api_error'
   /** `offer_state_error`: {"error"} */
   | 'offer_state_error'
-  /** `errors`: {"errors": {"field": ["problem"]}} */
-  | 'errors'
+  /** `bad_request_object`: {"error", "message"} (the platform description's 400 "error parsing request") */
+  | 'bad_request'
 
 /** A non-2xx answer. */
 export class SparkflyReply extends Error {
@@ -49,8 +49,8 @@ export class SparkflyReply extends Error {
         return { trace, error: this.message }
       case 'offer_state_error':
         return { error: this.message }
-      case 'errors':
-        return { errors: this.fields }
+      case 'bad_request':
+        return { error: this.message, message: describeFields(this.fields) ?? this.message }
     }
   }
 }
@@ -62,9 +62,21 @@ export const apiError = (status: number, message: string) => new SparkflyReply(s
 export const offerStateError = (status: number, message: string) =>
   new SparkflyReply(status, 'offer_state_error', message)
 
-/** 400 {"errors": {...}} */
-export const invalid = (fields: Record<string, string[]>) =>
-  new SparkflyReply(400, 'errors', 'invalid request', fields)
+const fieldProblems = (fields: Record<string, string[]>): string[] =>
+  Object.entries(fields).flatMap(([field, problems]) => problems.map((problem) => `${field} ${problem}`))
+
+/** "member_id can't be blank; offer_id is not valid", or undefined when there are no field problems. */
+function describeFields(fields: Record<string, string[]>): string | undefined {
+  const parts = fieldProblems(fields)
+  return parts.length > 0 ? parts.join('; ') : undefined
+}
+
+/** 400 {"error", "message"}: `error` names the first problem, `message` lists them all. */
+export const invalid = (fields: Record<string, string[]>, status = 400) =>
+  new SparkflyReply(status, 'bad_request', fieldProblems(fields)[0] ?? 'invalid request', fields)
+
+/** 400 {"error", "message"} with one message. */
+export const badRequest = (message: string) => new SparkflyReply(400, 'bad_request', message)
 
 export const unauthorized = (message: string) => new SparkflyReply(401, 'offer_state_error', message)
 
@@ -82,7 +94,8 @@ export class FieldErrors {
     return Object.keys(this.fields).length === 0
   }
 
-  throwIfAny(): void {
-    if (!this.empty) throw invalid(this.fields)
+  /** Throws one {"error", "message"} reply (400 unless `status` says otherwise) listing every problem. */
+  throwIfAny(status = 400): void {
+    if (!this.empty) throw invalid(this.fields, status)
   }
 }

@@ -19,6 +19,7 @@ export { ADMIN_PREFIX, SandboxAdminError } from './admin'
 export { Messages } from './errors'
 export { FIXTURE_MEMBER_IDENTIFIERS } from './fixtures'
 export { Prefix } from './ids'
+export { SANDBOX_PROFILES, SandboxProfile, type SandboxReadings, sandboxReadings } from './profile'
 export { BASE_PATH, routes } from './routes'
 export * from './types'
 

@@ -1,9 +1,18 @@
 /**
  * Wire shapes: the in-memory records as Sparkfly's JSON bodies (snake_case, wrapped in their resource key).
- * Fields Sparkfly documents but the sandbox does not model carry neutral values (null, [], false).
+ * Fields Sparkfly documents but the sandbox does not model carry neutral values (null, [], false). Fields it
+ * does not document (`channel_id`, `redeemed_at`, `voided_at` of an offer state) appear only in admin reads.
  */
+import type { SandboxReadings } from './profile'
 import type { SandboxStore } from './store'
-import type { Credential, CredentialRecord, OfferState, OfferStateRecord } from './types'
+import {
+  type Credential,
+  type CredentialRecord,
+  OFFER_STATE_EXTENSIONS,
+  type OfferState,
+  type OfferStateRecord,
+  type WireOfferState,
+} from './types'
 
 export interface Page {
   page: number
@@ -12,7 +21,7 @@ export interface Page {
   total_pages: number
 }
 
-/** The offer state as inside `{"offer_state": {...}}` (offer_state schema) plus `channel_id`, `redeemed_at`, `voided_at`. */
+/** The admin view of an offer state: the API's fields plus the extensions `channel_id`, `redeemed_at`, `voided_at`. */
 export function offerStateFields(store: SandboxStore, os: OfferStateRecord): OfferState {
   const offer = store.offer(os.offerId)
   const campaign = os.campaignId === null ? undefined : store.campaignById(os.campaignId)
@@ -55,19 +64,29 @@ export function offerStateFields(store: SandboxStore, os: OfferStateRecord): Off
     campaign_external_id: '',
     campaign_xid: os.campaignXid ?? '',
     campaign_id: os.campaignId,
-    // Sandbox additions (clients must pass unknown fields through):
+    // Sandbox extensions (admin reads only):
     channel_id: os.channelId,
     redeemed_at: os.redeemedAt,
     voided_at: os.voidedAt,
   }
 }
 
-/** `offer_state` response body: {"offer_state": {...}, "errors": {}} */
-export function offerStateBody(store: SandboxStore, os: OfferStateRecord) {
-  return { offer_state: offerStateFields(store, os), errors: {} }
+/** The offer state as inside `{"offer_state": {...}}` of the API's answers: documented fields only. */
+export function wireOfferState(store: SandboxStore, os: OfferStateRecord): WireOfferState {
+  const fields: Partial<OfferState> = offerStateFields(store, os)
+  for (const extension of OFFER_STATE_EXTENSIONS) delete fields[extension]
+  return fields as WireOfferState
 }
 
-/** 201 body of POST /members/offer_states/issue (the high-throughput issue), plus status, external_ref_id, token. */
+/** `offer_state` response body: {"offer_state": {...}, "errors": {}} */
+export function offerStateBody(store: SandboxStore, os: OfferStateRecord) {
+  return { offer_state: wireOfferState(store, os), errors: {} }
+}
+
+/**
+ * 201 body of POST /members/offer_states/issue (the high-throughput issue): the documented fields only;
+ * `activates_at` / `expires_at` only when the request set them.
+ */
 export function issuedOfferStateBody(os: OfferStateRecord) {
   return {
     offer_state: {
@@ -75,19 +94,18 @@ export function issuedOfferStateBody(os: OfferStateRecord) {
       member_id: os.memberId,
       offer_id: os.offerId,
       campaign_id: os.campaignXid,
-      activates_at: os.activatesAt,
-      expires_at: os.expiresAt,
+      ...(os.activatesAt === null ? {} : { activates_at: os.activatesAt }),
+      ...(os.expiresAt === null ? {} : { expires_at: os.expiresAt }),
       credential_identifier: os.credentialIdentifier,
-      // Sandbox additions:
-      status: os.status,
-      external_ref_id: os.externalRefId,
-      token: os.token,
-      created_at: os.createdAt,
     },
   }
 }
 
-/** The credential as inside `{"credential": {...}}` (credential schema) plus `status`, `redeemed_at`, `voided_at`. */
+/**
+ * The credential as inside `{"credential": {...}}`: the platform's `credential` schema plus `status`,
+ * `redeemed_at` and `voided_at` (its guide's example; `redeemed_at` / `voided_at` also in the offer-states
+ * create answer) and `reusable` (offer-states). Admin reads get `annotations` as an object.
+ */
 export function credentialFields(store: SandboxStore, credential: CredentialRecord): Credential {
   const firstOffer = credential.offerIds[0] === undefined ? undefined : store.offer(credential.offerIds[0])
   return {
@@ -109,16 +127,20 @@ export function credentialFields(store: SandboxStore, credential: CredentialReco
     location_address: null,
     url: null,
     reusable: credential.reusable,
-    // Sandbox additions:
     status: credential.status,
     redeemed_at: credential.redeemedAt,
     voided_at: credential.voidedAt,
   }
 }
 
-/** `credential_response` body: {"credential": {...}, "errors": {}} */
-export function credentialBody(store: SandboxStore, credential: CredentialRecord) {
-  return { credential: credentialFields(store, credential), errors: {} }
+/**
+ * `credential_response` body: {"credential": {...}, "errors": {}}, with `annotations` as JSON text or an object
+ * per the profile (the platform's `credential` schema types it as a string, the offer-states answer as an object).
+ */
+export function credentialBody(store: SandboxStore, credential: CredentialRecord, readings: SandboxReadings) {
+  const fields = credentialFields(store, credential)
+  if (readings.annotations === 'string') fields.annotations = JSON.stringify(fields.annotations)
+  return { credential: fields, errors: {} }
 }
 
 /** One page of `items` and the page_response_body fields. */

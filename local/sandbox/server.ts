@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks'
 import { ADMIN_PREFIX, handleAdmin } from './admin'
 import { iso } from './clock'
 import { record, type SandboxCore } from './core'
-import { invalid, Messages, SparkflyReply, unauthorized } from './errors'
+import { badRequest, Messages, SparkflyReply, unauthorized } from './errors'
 import { type FaultDecision, losesAnswer } from './faults'
 import { requestId as newRequestId } from './ids'
 import { matchRoute } from './routes'
@@ -58,7 +58,7 @@ function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw)
   } catch {
-    throw invalid({ body: ['is not valid JSON'] })
+    throw badRequest('body is not valid JSON')
   }
 }
 
@@ -269,6 +269,7 @@ function runOperation(
   try {
     const accountId = operation === 'auth' ? 0 : authenticate(core, request)
     return match.route.resolve({
+      method: request.entry.method,
       params: match.params,
       query: request.url.searchParams,
       body: parseJson(request.raw),
@@ -277,6 +278,7 @@ function runOperation(
       store: core.store,
       tokens: core.tokens,
       accountId,
+      readings: core.readings,
     })
   } catch (error) {
     if (error instanceof SparkflyReply) return { status: error.status, body: error.body(request.requestId) }

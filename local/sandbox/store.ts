@@ -69,6 +69,12 @@ export class SandboxStore {
     return this.data.members.find((m) => m.identifier === identifier)
   }
 
+  /** Gives a credential its code when its first offer is attached. */
+  ensureCredentialCode(credential: CredentialRecord): void {
+    if (credential.identifier === null && credential.offerIds.length > 0)
+      credential.identifier = this.ids.code()
+  }
+
   // Offers and campaigns -------------------------------------------------------------------------------
   /** Adds a campaign and its offer. `xid` defaults to a random one; a taken xid throws. */
   addCampaign(input: { status: CampaignStatus; offerName: string; xid?: string }): Campaign {
@@ -157,8 +163,10 @@ export class SandboxStore {
   }
 
   // Credentials ----------------------------------------------------------------------------------------
+  /** A credential gets its code (identifier) once it has an offer, as in Sparkfly's guide. */
   addCredential(record: Omit<CredentialRecord, 'id' | 'identifier'>): CredentialRecord {
-    const credential = { id: this.ids.id(), identifier: this.ids.code(), ...record }
+    const identifier = record.offerIds.length > 0 ? this.ids.code() : null
+    const credential = { id: this.ids.id(), identifier, ...record }
     this.data.credentials.push(credential)
     return credential
   }

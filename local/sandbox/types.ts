@@ -3,6 +3,8 @@
  * Wire shapes (snake_case JSON) live in `serialize.ts`; these are the in-memory records (camelCase).
  */
 
+import type { SandboxProfile, SandboxReadings } from './profile'
+
 /** Operation names: the same names the Sparkfly client uses for its logs and errors. */
 export const OPERATIONS = [
   'auth',
@@ -38,7 +40,8 @@ export const OfferStateStatus = {
 export type OfferStateStatus = (typeof OfferStateStatus)[keyof typeof OfferStateStatus]
 
 export const CredentialStatus = {
-  Active: 'active',
+  /** A new credential's status in Sparkfly's guide. */
+  Open: 'open',
   Redeemed: 'redeemed',
   Voided: 'voided',
 } as const
@@ -117,7 +120,8 @@ export interface OfferStateRecord {
 export interface CredentialRecord {
   id: number
   accountId: number
-  identifier: string
+  /** null while no offer is attached. */
+  identifier: string | null
   memberId: number
   offerIds: number[]
   channelId: number | null
@@ -132,8 +136,9 @@ export interface CredentialRecord {
 }
 
 /**
- * An offer state as the API answers it (the object inside `{"offer_state": ...}`), with the sandbox's extra
- * fields `channel_id`, `redeemed_at` and `voided_at`. Admin reads return the same shape.
+ * An offer state as admin reads return it: the object inside `{"offer_state": ...}` of the API's answers plus
+ * the sandbox's extensions `channel_id`, `redeemed_at` and `voided_at`, which Sparkfly does not document and
+ * the API therefore never sends (see `WireOfferState`).
  */
 export interface OfferState {
   offer_state_id: number
@@ -179,21 +184,29 @@ export interface OfferState {
   voided_at: string | null
 }
 
+/** The sandbox's extensions of an offer state, reachable only through the admin API. */
+export const OFFER_STATE_EXTENSIONS = ['channel_id', 'redeemed_at', 'voided_at'] as const
+
+/** An offer state as the API answers it: only documented fields. */
+export type WireOfferState = Omit<OfferState, (typeof OFFER_STATE_EXTENSIONS)[number]>
+
 /**
- * A credential as the API answers it (the object inside `{"credential": ...}`), with the sandbox's extra
- * fields `status`, `redeemed_at` and `voided_at`. Admin reads return the same shape.
+ * A credential as the API answers it (the object inside `{"credential": ...}`; `status`, `offer_id`,
+ * `redeemed_at` and `voided_at` come from Sparkfly's guide and the offer-states description). Admin reads return
+ * the same shape, with `annotations` always an object.
  */
 export interface Credential {
   id: number
   account_id: number
   created_at: string
   updated_at: string
-  identifier: string
+  /** null until an offer is attached. */
+  identifier: string | null
   member_id: number
   store_id: number | null
   channel_id: number | null
   offer_ids: number[]
-  annotations: Record<string, unknown>
+  annotations: Record<string, unknown> | string
   code_lifetime: null
   supports_barcode: boolean
   merchant_id: number | null
@@ -290,6 +303,13 @@ export interface CampaignInput {
 }
 
 export interface SandboxOptions {
+  /**
+   * Which published description to follow where the two disagree (default `platform`, the stricter readings);
+   * see local/sandbox/profile.ts and docs/sparkfly/fidelity.md.
+   */
+  profile?: SandboxProfile
+  /** Single readings overriding the profile's. */
+  readings?: Partial<SandboxReadings>
   /** Port to bind (default 0: a free port). */
   port?: number
   /** Host to bind (default 127.0.0.1). */

@@ -48,7 +48,7 @@ function offerState(
   }
 }
 
-function credential(status?: 'active' | 'redeemed' | 'voided'): LedgerEntry {
+function credential(status?: 'open' | 'redeemed' | 'voided'): LedgerEntry {
   const c = sandbox.admin.createCredential({
     memberId: member().id,
     offerId: sandbox.fixtures.offerId,
@@ -60,7 +60,7 @@ function credential(status?: 'active' | 'redeemed' | 'voided'): LedgerEntry {
     kind: OfferKind.credential,
     id,
     status: 'issued',
-    code: c.identifier,
+    code: c.identifier ?? undefined,
     memberId: String(member().id),
     sourceId: 'test',
     issuedAt: c.created_at,

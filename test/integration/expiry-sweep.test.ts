@@ -122,7 +122,7 @@ describe('expiry sweep (handler against the sandbox and local AWS)', () => {
     expect(await ledgerStatus(voidedByStaff)).toBe('voided')
     // the valid ones are untouched
     expect(sparkflyStatus(endsNextMonth)).toBe('incomplete')
-    expect(sparkflyStatus(youngCredential)).toBe('active')
+    expect(sparkflyStatus(youngCredential)).toBe('open')
     expect(await ledgerStatus(endsNextMonth)).toBe('issued')
     expect(await ledgerStatus(youngCredential)).toBe('issued')
 

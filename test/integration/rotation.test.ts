@@ -57,14 +57,18 @@ describe('rotate-token (handler against the sandbox and local Secrets Manager)',
   it('a reader of an unrotated token fails once it expires; after a rotation the reader re-reads and succeeds', async () => {
     // given a handler that read the token secret and uses it
     const handlerClient = reader()
-    await expect(handlerClient.offerStates.list(member())).resolves.toBeDefined()
+    await expect(
+      handlerClient.offerStates.list(member(), { channel_id: system.sandbox.fixtures.channelId }),
+    ).resolves.toBeDefined()
     const original = await tokenSecret()
 
     // when the token's 24 h lifetime passes without a rotation
     system.sandbox.admin.clock.advance(25 * HOUR)
 
     // then its calls fail with 401, even after re-reading the secret (it still holds the expired token)
-    await expect(handlerClient.offerStates.list(member())).rejects.toBeInstanceOf(SparkflyAuthenticationError)
+    await expect(
+      handlerClient.offerStates.list(member(), { channel_id: system.sandbox.fixtures.channelId }),
+    ).rejects.toBeInstanceOf(SparkflyAuthenticationError)
 
     // when the rotation runs
     const putsBefore = system.aws.secretsManager.counters().PutSecretValue ?? 0
@@ -79,14 +83,16 @@ describe('rotate-token (handler against the sandbox and local Secrets Manager)',
     expect(JSON.stringify(result)).not.toContain(rotated.token)
     expect(system.aws.secretsManager.counters().PutSecretValue).toBe(putsBefore + 1)
     // and the same handler, after one 401 on its cached token, re-reads the secret and succeeds
-    await expect(handlerClient.offerStates.list(member())).resolves.toBeDefined()
+    await expect(
+      handlerClient.offerStates.list(member(), { channel_id: system.sandbox.fixtures.channelId }),
+    ).resolves.toBeDefined()
   })
 
   it('rotating every 12 h keeps every cached token valid: a fresh reader never sees a 401', async () => {
     // given a rotation, and a handler that caches the token it read
     await rotate()
     const early = reader()
-    await early.offerStates.list(member())
+    await early.offerStates.list(member(), { channel_id: system.sandbox.fixtures.channelId })
 
     // when 12 h later the next rotation runs, and 13 h after that the first token has expired
     system.sandbox.admin.clock.advance(12 * HOUR)
@@ -96,10 +102,14 @@ describe('rotate-token (handler against the sandbox and local Secrets Manager)',
     // then a handler that read the secret after the rotation works without a single 401
     const before = rejectedCalls()
     const late = reader()
-    await expect(late.offerStates.list(member())).resolves.toBeDefined()
+    await expect(
+      late.offerStates.list(member(), { channel_id: system.sandbox.fixtures.channelId }),
+    ).resolves.toBeDefined()
     expect(rejectedCalls()).toBe(before)
     // and the one still caching the expired token recovers after exactly one 401
-    await expect(early.offerStates.list(member())).resolves.toBeDefined()
+    await expect(
+      early.offerStates.list(member(), { channel_id: system.sandbox.fixtures.channelId }),
+    ).resolves.toBeDefined()
     expect(rejectedCalls()).toBe(before + 1)
   })
 

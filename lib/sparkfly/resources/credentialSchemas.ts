@@ -24,7 +24,8 @@ export const credentialSchemas = lazy(() => {
     voided_at: f.optionalString,
     created_at: f.optionalString,
     updated_at: f.optionalString,
-    annotations: z.optional(z.unknown()),
+    /** A JSON object (offer-states description) or text (the platform's `credential` schema types it a string). */
+    annotations: z.nullish(z.union([z.string(), z.record(z.string(), z.unknown())])),
     code_lifetime: f.optionalInteger,
     supports_barcode: f.optionalBoolean,
     reusable: f.optionalBoolean,
@@ -78,8 +79,11 @@ export const credentialSchemas = lazy(() => {
 
 type Schemas = ReturnType<typeof credentialSchemas>
 
-/** Credential status. The sandbox reports `active` / `redeemed` / `voided`; other values pass through. */
-export type CredentialStatus = 'active' | 'redeemed' | 'voided' | (string & {})
+/**
+ * Credential status: `open` for a new credential (Sparkfly's guide); neither description lists the others.
+ * `redeemed_at` / `voided_at` (documented) say whether it was used; other values pass through.
+ */
+export type CredentialStatus = 'open' | 'redeemed' | 'voided' | (string & {})
 
 /**
  * A credential: a code (`identifier`) a member presents at the till to redeem one or more offers.

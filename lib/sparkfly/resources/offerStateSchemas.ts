@@ -2,6 +2,9 @@ import * as z from '../../validation/zod'
 import { aliased, lazy, responseFields, unwrapped } from '../schemas'
 import { args, optional } from '../validation'
 
+/** The status an offer state has once redeemed (what a redeem's `offer_state_update` sets). */
+const REDEEMED = 'redeemed'
+
 /** Answers of the offer state operations (loose: unknown fields and statuses pass through). */
 function responseSchemas() {
   const f = responseFields()
@@ -21,8 +24,6 @@ function responseSchemas() {
       expires_at: f.optionalString,
       effective_activates_at: f.optionalString,
       effective_expires_at: f.optionalString,
-      redeemed_at: f.optionalString,
-      voided_at: f.optionalString,
       external_ref_id: f.optionalString,
       /** The code entered or scanned at the point of sale. */
       credential_identifier: f.optionalString,
@@ -67,11 +68,22 @@ function responseSchemas() {
     }),
   )
 
-  return {
-    offerState,
-    issued,
-    list: z.looseObject({ ...f.page, offer_states: z.array(unwrapped('offer_state', offerState)) }),
-  }
+  const list = z.looseObject({ ...f.page, offer_states: z.array(unwrapped('offer_state', offerState)) })
+  /**
+   * The answer of GET /members/offer_states: a page of matches (platform description) or the first match as
+   * one `{offer_state}` (offer-states description). Either becomes the list of matches (empty: none).
+   */
+  const matches = z.union([
+    z.pipe(
+      z.looseObject({ offer_states: z.array(unwrapped('offer_state', offerState)) }),
+      z.transform((page) => page.offer_states),
+    ),
+    z.pipe(
+      z.looseObject({ offer_state: offerState }),
+      z.transform((single) => [single.offer_state]),
+    ),
+  ])
+  return { offerState, issued, list, matches }
 }
 
 /** Caller arguments of the offer state operations, validated and turned into the wire form. */
@@ -123,13 +135,34 @@ function argumentSchemas() {
     issueBody: z.pipe(issueInput, z.transform(wrap)),
     /** Optional `offer_state_request` body of the two create-from-offer calls. */
     inputBody: z.optional(z.pipe(input, z.transform(wrap))),
-    /** `offer_state_update` body of update (and the optional one of redeem). */
+    /** `offer_state_update` body of update. */
     updateBody: z.pipe(update, z.transform(wrap)),
-    optionalUpdateBody: z.optional(z.pipe(update, z.transform(wrap))),
+    /**
+     * `offer_state_update` body of redeem (an update through a POST): always carries `status: "redeemed"`, so
+     * the call redeems whether Sparkfly applies the body or redeems on any POST.
+     */
+    redeemBody: z.pipe(
+      z.optional(update),
+      z.transform((fields) => wrap({ ...fields, status: REDEEMED })),
+    ),
     member: z.object({ member_id: memberId }),
     memberAndId: z.object({ member_id: memberId, id: offerStateId }),
     memberAndOffer: z.object({ member_id: memberId, offer_id: args.id() }),
     id: z.object({ id: offerStateId }),
+    voidQuery: z.object({ member_identifier: args.text() }),
+  }
+}
+
+/** Query parameters of the offer state operations that take them. */
+function querySchemas() {
+  return {
+    listQuery: z.object({
+      /** The channel the list is shown in: required by the platform description, absent from the other. */
+      channel_id: optional(args.idNumber()),
+      /** 1-based page number. */
+      page: optional(args.page()),
+      per_page: optional(args.page()),
+    }),
     createFromQueryQuery: z.object({
       /** An offer state's osid. */
       token: optional(args.text()),
@@ -150,7 +183,6 @@ function argumentSchemas() {
           message: 'token, credential_identifier or external_ref_id is required',
         }),
       ),
-    voidQuery: z.object({ member_identifier: args.text() }),
   }
 }
 
@@ -158,7 +190,11 @@ function argumentSchemas() {
  * The zod schemas of the offer state operations (`/members/...`): caller arguments (validated and turned into
  * the wire form) and answers. Built on first use.
  */
-export const offerStateSchemas = lazy(() => ({ ...responseSchemas(), ...argumentSchemas() }))
+export const offerStateSchemas = lazy(() => ({
+  ...responseSchemas(),
+  ...argumentSchemas(),
+  ...querySchemas(),
+}))
 
 type Schemas = ReturnType<typeof offerStateSchemas>
 
@@ -179,6 +215,9 @@ export type IssuedOfferState = z.output<Schemas['issued']>
 
 /** A member's offer states, with the paging fields. */
 export type OfferStateList = z.output<Schemas['list']>
+
+/** Filters and paging of `client.offerStates.list` (`channel_id` is required by the platform description). */
+export type ListOfferStatesParams = z.input<Schemas['listQuery']>
 
 /** Body of POST /members/offer_states/issue. `member_id` or `member_identifier` is required. */
 export type IssueOfferStateParams = z.input<Schemas['issueBody']>

@@ -1,3 +1,4 @@
+import { SparkflyNotFoundError } from '../errors'
 import type { RequestOptions, SparkflyRequester } from '../request'
 import { type OperationCaller, operationCaller } from '../resource'
 import type { SparkflyId } from '../validation'
@@ -6,6 +7,7 @@ import type {
   IssuedOfferState,
   IssueForMemberParams,
   IssueOfferStateParams,
+  ListOfferStatesParams,
   OfferState,
   OfferStateList,
   OfferStateUpdate,
@@ -17,6 +19,7 @@ export type {
   IssuedOfferState,
   IssueForMemberParams,
   IssueOfferStateParams,
+  ListOfferStatesParams,
   OfferState,
   OfferStateInput,
   OfferStateList,
@@ -72,9 +75,16 @@ export class OfferStatesResource {
     return this.call('offerStates.get', { params: { member_id: memberId, id } }, options)
   }
 
-  /** GET /members/{member_id}/offer_states: the member's offer states. */
-  list(memberId: SparkflyId, options?: RequestOptions): Promise<OfferStateList> {
-    return this.call('offerStates.list', { params: { member_id: memberId } }, options)
+  /**
+   * GET /members/{member_id}/offer_states?channel_id&page&per_page: the member's offer states. The platform
+   * description requires `channel_id` (the channel the list is shown in); the offer-states one takes none.
+   */
+  list(
+    memberId: SparkflyId,
+    params: ListOfferStatesParams = {},
+    options?: RequestOptions,
+  ): Promise<OfferStateList> {
+    return this.call('offerStates.list', { params: { member_id: memberId }, query: params }, options)
   }
 
   /** GET /members/{member_id}/offers/{offer_id}: the member's offer state for an offer. */
@@ -86,9 +96,29 @@ export class OfferStatesResource {
     )
   }
 
-  /** GET /members/offer_states?token|credential_identifier|external_ref_id (at least one). */
-  query(params: QueryOfferStateParams, options?: RequestOptions): Promise<OfferState> {
-    return this.call('offerStates.query', { query: params }, options)
+  /**
+   * GET /members/offer_states?token|credential_identifier|external_ref_id (at least one): every match, `[]` when
+   * none. Sparkfly answers a page (platform description: empty when nothing matches) or one `offer_state`
+   * (offer-states description: 404 when nothing matches); both become this list.
+   */
+  async queryAll(params: QueryOfferStateParams, options?: RequestOptions): Promise<OfferState[]> {
+    try {
+      return await this.call('offerStates.query', { query: params }, options)
+    } catch (error) {
+      if (error instanceof SparkflyNotFoundError) return []
+      throw error
+    }
+  }
+
+  /**
+   * The first offer state matching the query (see {@link queryAll}). Throws {@link SparkflyNotFoundError} when
+   * none matches (an empty page or a 404 alike).
+   */
+  async query(params: QueryOfferStateParams, options?: RequestOptions): Promise<OfferState> {
+    const [first] = await this.queryAll(params, options)
+    if (!first)
+      throw new SparkflyNotFoundError('No offer state matches the query', { operation: 'offerStates.query' })
+    return first
   }
 
   /** PUT /members/{member_id}/offer_states/{id}: sets the given fields. Idempotent. */
@@ -102,7 +132,9 @@ export class OfferStatesResource {
   }
 
   /**
-   * POST /members/{member_id}/offer_states/{id}: redeems the offer state (optionally with an update). Unsafe;
+   * POST /members/{member_id}/offer_states/{id}: redeems the offer state. Sparkfly describes this call as an
+   * update through a POST, so the body is always an `offer_state_update` with `status: "redeemed"` (plus any
+   * other fields given): it redeems whether the endpoint applies the body or redeems on any POST. Unsafe;
    * redeeming twice answers 422 "Offer State already redeemed".
    */
   redeem(

@@ -1,6 +1,6 @@
 /** One resolver per credential endpoint (paths under /v1.0/credentials). */
 import { Input, nowIso, pathId, queryInput, type Reply, type RequestContext, resource } from '../context'
-import { apiError, Messages } from '../errors'
+import { apiError, invalid, Messages } from '../errors'
 import { credentialBody, paginate } from '../serialize'
 import { type CredentialRecord, CredentialStatus } from '../types'
 
@@ -29,15 +29,17 @@ interface CredentialFields {
   annotations?: Record<string, unknown>
 }
 
-/** Reads and checks the fields (each must name something that exists); 400 `errors` otherwise. */
+/**
+ * Reads and checks the fields (each must name something that exists). A create needs `member_id` and
+ * `channel_id` (Sparkfly's guide: `{"error": "channel_id is required"}`); offers are optional (without one the
+ * credential has no code yet). Refused with `{error, message}`: 400 on update, the profile's status on create.
+ */
 function readCredentialFields(ctx: RequestContext, input: Input, creating: boolean): CredentialFields {
+  if (creating && !input.has('channel_id')) throw invalidCreate(ctx, { channel_id: ['is required'] })
   const memberId = input.int('member_id', creating)
   const single = input.int('offer_id')
   const many = input.ints('offer_ids')
   const offerIds = many ?? (single === undefined ? undefined : [single])
-  if (creating && offerIds === undefined && !input.has('offer_id') && !input.has('offer_ids')) {
-    input.errors.add('offer_id', "can't be blank")
-  }
   const fields: CredentialFields = {
     memberId,
     offerIds,
@@ -52,17 +54,22 @@ function readCredentialFields(ctx: RequestContext, input: Input, creating: boole
     else if (!ctx.store.activeCampaignOfOffer(offerId))
       input.errors.add('offer_id', `offer ${offerId} is not active`)
   }
-  if (offerIds?.length === 0) input.errors.add('offer_id', "can't be blank")
   if (fields.channelId !== undefined && !ctx.store.channel(fields.channelId)) {
     input.errors.add('channel_id', 'does not exist')
   }
   if (fields.storeId !== undefined && !ctx.store.store(fields.storeId))
     input.errors.add('store_id', 'does not exist')
-  input.done()
+  input.errors.throwIfAny(creating ? ctx.readings.credentialRefused : 400)
   return fields
 }
 
-/** credentials.create: POST /credentials -> 201 credential_response; 400 {"errors"} for missing or unknown fields. */
+const invalidCreate = (ctx: RequestContext, fields: Record<string, string[]>) =>
+  invalid(fields, ctx.readings.credentialRefused)
+
+/**
+ * credentials.create: POST /credentials -> 201 (platform) or 200 (offer-states) credential_response with status
+ * "open"; refused with {error, message} (400 platform, 422 offer-states).
+ */
 export function createCredential(ctx: RequestContext): Reply {
   const fields = readCredentialFields(ctx, credentialInput(ctx), true)
   const now = nowIso(ctx)
@@ -74,18 +81,21 @@ export function createCredential(ctx: RequestContext): Reply {
     storeId: fields.storeId ?? null,
     reusable: fields.reusable ?? false,
     annotations: fields.annotations ?? {},
-    status: CredentialStatus.Active,
+    status: CredentialStatus.Open,
     createdAt: now,
     updatedAt: now,
     redeemedAt: null,
     voidedAt: null,
   })
-  return { status: 201, body: credentialBody(ctx.store, credential) }
+  return { status: ctx.readings.credentialCreated, body: reply(ctx, credential) }
 }
+
+const reply = (ctx: RequestContext, credential: CredentialRecord) =>
+  credentialBody(ctx.store, credential, ctx.readings)
 
 /** credentials.get: GET /credentials/{credential_id}. */
 export function getCredential(ctx: RequestContext): Reply {
-  return { status: 200, body: credentialBody(ctx.store, credentialFromPath(ctx)) }
+  return { status: 200, body: reply(ctx, credentialFromPath(ctx)) }
 }
 
 /** credentials.list: GET /credentials?member_id&offer_id&store_id&page&per_page. */
@@ -105,7 +115,7 @@ export function listCredentials(ctx: RequestContext): Reply {
   const result = paginate(all, page, perPage)
   return {
     status: 200,
-    body: { ...result.page, credentials: result.items.map((c) => credentialBody(ctx.store, c)) },
+    body: { ...result.page, credentials: result.items.map((c) => reply(ctx, c)) },
   }
 }
 
@@ -115,19 +125,20 @@ export function updateCredential(ctx: RequestContext): Reply {
   const fields = readCredentialFields(ctx, credentialInput(ctx), false)
   if (fields.memberId !== undefined) credential.memberId = fields.memberId
   if (fields.offerIds !== undefined) credential.offerIds = fields.offerIds
+  ctx.store.ensureCredentialCode(credential)
   if (fields.channelId !== undefined) credential.channelId = fields.channelId
   if (fields.storeId !== undefined) credential.storeId = fields.storeId
   if (fields.reusable !== undefined) credential.reusable = fields.reusable
   if (fields.annotations !== undefined) credential.annotations = fields.annotations
   credential.updatedAt = nowIso(ctx)
-  return { status: 201, body: credentialBody(ctx.store, credential) }
+  return { status: 201, body: reply(ctx, credential) }
 }
 
 /** credentials.delete: DELETE /credentials/{credential_id} -> 200 with the deleted credential. */
 export function deleteCredential(ctx: RequestContext): Reply {
   const credential = credentialFromPath(ctx)
   ctx.store.deleteCredential(credential.id)
-  return { status: 200, body: credentialBody(ctx.store, credential) }
+  return { status: 200, body: reply(ctx, credential) }
 }
 
 /** credentials.redeem: PUT /credentials/{credential_id}/redeem -> 201; 422 when voided or (not reusable) redeemed. */
@@ -140,7 +151,7 @@ export function redeemCredential(ctx: RequestContext): Reply {
   credential.status = CredentialStatus.Redeemed
   credential.redeemedAt = nowIso(ctx)
   credential.updatedAt = credential.redeemedAt
-  return { status: 201, body: credentialBody(ctx.store, credential) }
+  return { status: 201, body: reply(ctx, credential) }
 }
 
 /** credentials.void: PUT /credentials/{credential_id}/void -> 201; 422 when already voided or redeemed. */
@@ -151,7 +162,7 @@ export function voidCredential(ctx: RequestContext): Reply {
   credential.status = CredentialStatus.Voided
   credential.voidedAt = nowIso(ctx)
   credential.updatedAt = credential.voidedAt
-  return { status: 201, body: credentialBody(ctx.store, credential) }
+  return { status: 201, body: reply(ctx, credential) }
 }
 
 export const EligibilityStatus = {

@@ -252,21 +252,26 @@ export function getOfferState(ctx: RequestContext): Reply {
   return { status: 200, body: offerStateBody(ctx.store, os) }
 }
 
-/** offerStates.list: GET /members/{member_id}/offer_states?channel_id&page&per_page (offer_state_index_body). */
+/**
+ * offerStates.list: GET /members/{member_id}/offer_states?channel_id&page&per_page (offer_state_index_body).
+ * `channel_id` is required in the platform profile (its description marks it so); it names the channel the list
+ * is shown in, not a filter (an offer state's issuing channel is not part of Sparkfly's answers), so every
+ * offer state of the member is listed. The offer-states profile takes none.
+ */
 export function listOfferStates(ctx: RequestContext): Reply {
   const member = memberFromPath(ctx)
   const query = queryInput(ctx.query)
-  const channelId = query.int('channel_id')
+  query.int('channel_id', ctx.readings.listNeedsChannel)
   const { page, perPage } = query.pagination()
   query.done()
-  const all = ctx.store.offerStates(
-    (o) => o.memberId === member.id && (channelId === undefined || o.channelId === channelId),
-  )
+  const all = ctx.store.offerStates((o) => o.memberId === member.id)
+  return { status: 200, body: pageOf(ctx, all, page, perPage) }
+}
+
+/** `{page, per_page, total_entries, total_pages, offer_states: [{offer_state, errors}]}` */
+function pageOf(ctx: RequestContext, all: OfferStateRecord[], page: number, perPage: number) {
   const result = paginate(all, page, perPage)
-  return {
-    status: 200,
-    body: { ...result.page, offer_states: result.items.map((os) => offerStateBody(ctx.store, os)) },
-  }
+  return { ...result.page, offer_states: result.items.map((os) => offerStateBody(ctx.store, os)) }
 }
 
 /** offerStates.getByOffer: GET /members/{member_id}/offers/{offer_id}: the member's latest offer state of that offer. */
@@ -280,9 +285,9 @@ export function getOfferStateByOffer(ctx: RequestContext): Reply {
 }
 
 /**
- * offerStates.query: GET /members/offer_states?token|credential_identifier|external_ref_id.
- * The two specs disagree (one offer_state vs a page of them): the answer carries both, the first match
- * as `offer_state` and every match as a page of `offer_states`. 404 when nothing matches.
+ * offerStates.query: GET /members/offer_states?token|credential_identifier|external_ref_id. The two descriptions
+ * disagree: the platform answers a page of matches (empty when none), the offer-states description the first
+ * match as one `offer_state` (404 when none). The profile's `query` reading picks one.
  */
 export function queryOfferStates(ctx: RequestContext): Reply {
   const query = queryInput(ctx.query)
@@ -291,7 +296,7 @@ export function queryOfferStates(ctx: RequestContext): Reply {
   const externalRefId = query.string('external_ref_id')
   const { page, perPage } = query.pagination()
   if (token === undefined && code === undefined && externalRefId === undefined) {
-    query.errors.add('base', 'one of token, credential_identifier or external_ref_id is required')
+    query.errors.add('token', 'or credential_identifier or external_ref_id is required')
   }
   query.done()
   const matches = ctx.store.offerStates(
@@ -300,17 +305,10 @@ export function queryOfferStates(ctx: RequestContext): Reply {
       (code === undefined || o.credentialIdentifier === code) &&
       (externalRefId === undefined || o.externalRefId === externalRefId),
   )
+  if (ctx.readings.query === 'page') return { status: 200, body: pageOf(ctx, matches, page, perPage) }
   const first = matches[0]
   if (!first) throw offerStateError(404, Messages.offerStateNotFound)
-  const result = paginate(matches, page, perPage)
-  return {
-    status: 200,
-    body: {
-      ...offerStateBody(ctx.store, first),
-      ...result.page,
-      offer_states: result.items.map((os) => offerStateBody(ctx.store, os)),
-    },
-  }
+  return { status: 200, body: offerStateBody(ctx.store, first) }
 }
 
 /**
@@ -344,23 +342,33 @@ export function updateOfferState(ctx: RequestContext): Reply {
   return { status: 200, body: offerStateBody(ctx.store, os) }
 }
 
-/** offerStates.redeem: POST /members/{member_id}/offer_states/{offerstate_id} -> 200, or 422 with the reason. */
+/**
+ * offerStates.redeem: POST /members/{member_id}/offer_states/{offerstate_id} with an `offer_state_update` body:
+ * an update through a POST. With the `body` reading only `status: "redeemed"` redeems (other fields are
+ * applied, nothing is redeemed); with `any` every POST redeems. A refused redeem answers 422 (see `redeem`).
+ */
 export function redeemOfferState(ctx: RequestContext): Reply {
   const os = offerStateOfMember(ctx, memberFromPath(ctx))
   const input = new Input(resource(ctx.body, 'offer_state') ?? {})
   const value = input.int('value')
+  const status = input.string('status')
+  const redeems = ctx.readings.redeem === 'any' || status === OfferStateStatus.Redeemed
+  if (!redeems && status !== undefined && status !== os.status) {
+    input.errors.add('status', 'can only change to redeemed through this call')
+  }
   input.done()
-  redeem(ctx, os)
+  if (redeems) redeem(ctx, os)
   if (value !== undefined) os.value = value
+  if (!redeems) os.updatedAt = nowIso(ctx)
   return { status: 200, body: offerStateBody(ctx.store, os) }
 }
 
-/** offerStates.void: POST /members/{member_id}/offer_states/{offerstate_id}/void -> 200, 404/422 api_error. */
+/** offerStates.void: POST /members/{member_id}/offer_states/{offerstate_id}/void -> 200 (no body), 404/422 api_error. */
 export function voidOfferState(ctx: RequestContext): Reply {
   const member = memberFromPath(ctx, 'api_error')
   const os = offerStateOfMember(ctx, member, 'api_error')
   voidIt(ctx, os)
-  return { status: 200, body: offerStateBody(ctx.store, os) }
+  return { status: 200 }
 }
 
 /** offerStates.voidByMemberIdentifier: POST /members/offer_states/{offerstate_id}/void?member_identifier=... */
@@ -372,5 +380,5 @@ export function voidOfferStateByMemberIdentifier(ctx: RequestContext): Reply {
   if (!member) throw apiError(404, Messages.memberNotFound)
   const os = offerStateOfMember(ctx, member, 'api_error')
   voidIt(ctx, os)
-  return { status: 200, body: offerStateBody(ctx.store, os) }
+  return { status: 200 }
 }

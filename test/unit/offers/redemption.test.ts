@@ -142,7 +142,13 @@ describe('sparkflyOffers for redemption', () => {
 
   it('returns the redemption time and offer name Sparkfly answered, redeeming under the member', async () => {
     const { api, calls } = client({
-      redeem: () => ({ offer_state_id: 777, redeemed_at: '2025-03-01T12:00:00Z', offer_name: '10% off' }),
+      // Offer states document no redeemed_at: the time is the answer's updated_at.
+      redeem: () => ({
+        offer_state_id: 777,
+        status: 'redeemed',
+        updated_at: '2025-03-01T12:00:00Z',
+        offer_name: '10% off',
+      }),
     })
     const offers = withCallOptions(sparkflyOffers(api), () => ({ totalTimeoutMs: 2500 }))
     expect(await offers.redeem(offerState)).toEqual({

@@ -159,8 +159,8 @@ describe('admin routes over HTTP (/_sandbox)', () => {
 
   it('records every API request in the log and the per-operation counters, never the token', async () => {
     const member = sandbox.fixtures.members[0]!
-    await api('GET', `/members/${member.id}/offer_states`)
-    await api('GET', `/members/${member.id}/offer_states?page=2`)
+    await api('GET', `/members/${member.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`)
+    await api('GET', `/members/${member.id}/offer_states?channel_id=${sandbox.fixtures.channelId}&page=2`)
     await api('GET', '/credentials/999999')
     await adminCall(sandbox, 'GET', '/state')
 
@@ -168,7 +168,7 @@ describe('admin routes over HTTP (/_sandbox)', () => {
     expect(log.body.requests).toHaveLength(3)
     expect(log.body.requests[1]).toMatchObject({
       method: 'GET',
-      path: `/v1.0/members/${member.id}/offer_states?page=2`,
+      path: `/v1.0/members/${member.id}/offer_states?channel_id=${sandbox.fixtures.channelId}&page=2`,
       operation: 'offerStates.list',
       status: 200,
       at: '2031-03-01T00:00:00Z',
@@ -218,7 +218,7 @@ describe('admin routes over HTTP (/_sandbox)', () => {
   it('sets the token lifetime and revokes tokens', async () => {
     expect((await adminCall(sandbox, 'PUT', '/token_ttl', { seconds: 5 })).body).toEqual({ seconds: 5 })
     const shortLived = client(sandbox, await login(sandbox))
-    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states`
+    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`
     expect((await shortLived('GET', path)).status).toBe(200)
     await adminCall(sandbox, 'POST', '/clock/advance', { seconds: 6 })
     expect((await shortLived('GET', path)).status).toBe(401)
@@ -230,7 +230,7 @@ describe('admin routes over HTTP (/_sandbox)', () => {
   })
 
   it('sets faults, latency and the rate limit at run time', async () => {
-    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states`
+    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`
     const faults = await adminCall(sandbox, 'PUT', '/faults', { failNext: { status: 503, count: 1 } })
     expect(faults.body).toEqual({ failNext: { status: 503, count: 1 } })
     expect((await api('GET', path)).status).toBe(503)

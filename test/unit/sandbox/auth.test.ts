@@ -60,15 +60,20 @@ describe('sandbox token check', () => {
   it('answers 401 to an API call without a token or with an unknown token, never echoing it', async () => {
     sandbox = await start()
     const member = sandbox.fixtures.members[0]!
-    const none = await fetch(`${sandbox.url}/members/${member.id}/offer_states`)
+    const none = await fetch(
+      `${sandbox.url}/members/${member.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`,
+    )
     expect(none.status).toBe(401)
     expect(none.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
     expect(await none.json()).toEqual({ error: 'X-Auth-Token header is required' })
 
     const forged = 'sbx_tok_000000000000000000000000000000000000000000000000'
-    const bad = await fetch(`${sandbox.url}/members/${member.id}/offer_states`, {
-      headers: { 'X-Auth-Token': forged },
-    })
+    const bad = await fetch(
+      `${sandbox.url}/members/${member.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`,
+      {
+        headers: { 'X-Auth-Token': forged },
+      },
+    )
     expect(bad.status).toBe(401)
     const text = await bad.text()
     expect(JSON.parse(text)).toEqual({ error: 'Invalid or expired token' })
@@ -78,7 +83,7 @@ describe('sandbox token check', () => {
   it('lets a token lapse after the configured TTL on the sandbox clock', async () => {
     sandbox = await start({ tokenTtlSeconds: 60 })
     const api = client(sandbox, await login(sandbox))
-    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states`
+    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`
 
     expect((await api('GET', path)).status).toBe(200)
     sandbox.admin.clock.advance(59_000)
@@ -93,7 +98,7 @@ describe('sandbox token check', () => {
   it('keeps tokens for 24 hours by default', async () => {
     sandbox = await start()
     const api = client(sandbox, await login(sandbox))
-    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states`
+    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`
 
     sandbox.admin.clock.advance(24 * HOUR - 60_000)
     expect((await api('GET', path)).status).toBe(200)
@@ -103,7 +108,7 @@ describe('sandbox token check', () => {
 
   it('revokes every token on demand (in-process and over HTTP)', async () => {
     sandbox = await start()
-    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states`
+    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`
     const first = client(sandbox, await login(sandbox))
     sandbox.admin.revokeTokens()
     expect((await first('GET', path)).status).toBe(401)
@@ -116,7 +121,7 @@ describe('sandbox token check', () => {
 
   it('expires a token after N calls with faults.tokenExpiresEveryCalls', async () => {
     sandbox = await start({ faults: { tokenExpiresEveryCalls: 2 } })
-    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states`
+    const path = `/members/${sandbox.fixtures.members[0]!.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`
     const api = client(sandbox, await login(sandbox))
 
     expect((await api('GET', path)).status).toBe(200)
@@ -138,7 +143,10 @@ describe('sandbox responses', () => {
     sandbox = await start()
     const api = client(sandbox, await login(sandbox))
     const answers = await Promise.all([
-      api('GET', `/members/${sandbox.fixtures.members[0]!.id}/offer_states`),
+      api(
+        'GET',
+        `/members/${sandbox.fixtures.members[0]!.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`,
+      ),
       api('GET', '/no/such/route'),
       api('GET', '/credentials/123'),
     ])

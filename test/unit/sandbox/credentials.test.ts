@@ -10,7 +10,7 @@ type ListBody = {
   total_pages: number
   credentials: CredentialBody[]
 }
-type Errors = { errors: Record<string, string[]> }
+type Refusal = { error: string; message: string }
 
 let sandbox: Sandbox
 let api: Api
@@ -30,7 +30,7 @@ beforeEach(() => {
 
 async function create(fields: Record<string, unknown> = {}): Promise<CredentialWire> {
   const answer = await api<CredentialBody>('POST', '/credentials', {
-    credential: { member_id: memberId, offer_id: offerId, ...fields },
+    credential: { member_id: memberId, offer_id: offerId, channel_id: sandbox.fixtures.channelId, ...fields },
   })
   if (answer.status !== 201)
     throw new Error(`create answered ${answer.status}: ${JSON.stringify(answer.body)}`)
@@ -38,13 +38,14 @@ async function create(fields: Record<string, unknown> = {}): Promise<CredentialW
 }
 
 describe('credentials.create (POST /credentials)', () => {
-  it('creates an active credential with a random identifier', async () => {
+  it('creates an open credential with a random identifier (201, annotations as JSON text: platform profile)', async () => {
     const answer = await api<CredentialBody>('POST', '/credentials', {
       credential: {
         member_id: memberId,
         offer_id: offerId,
         channel_id: sandbox.fixtures.channelId,
         store_id: sandbox.fixtures.storeId,
+        annotations: { conv_ids: 'a1' },
       },
     })
     expect(answer.status).toBe(201)
@@ -54,7 +55,8 @@ describe('credentials.create (POST /credentials)', () => {
       offer_ids: [offerId],
       channel_id: sandbox.fixtures.channelId,
       store_id: sandbox.fixtures.storeId,
-      status: 'active',
+      status: 'open',
+      annotations: JSON.stringify({ conv_ids: 'a1' }),
       created_at: '2030-05-01T12:00:00Z',
       redeemed_at: null,
       voided_at: null,
@@ -73,26 +75,79 @@ describe('credentials.create (POST /credentials)', () => {
     expect(answer.body.credential).toMatchObject({ member_id: memberId, offer_ids: [offerId] })
   })
 
-  it('answers 400 {"errors": {...}} for missing or unknown member, offer, channel and store', async () => {
-    const cases: Array<[Record<string, unknown>, string, string]> = [
-      [{ offer_id: offerId }, 'member_id', "can't be blank"],
-      [{ member_id: 1, offer_id: offerId }, 'member_id', 'does not exist'],
-      [{ member_id: memberId }, 'offer_id', "can't be blank"],
-      [{ member_id: memberId, offer_id: 1 }, 'offer_id', 'offer 1 does not exist'],
-      [{ member_id: memberId, offer_id: 'x' }, 'offer_id', 'is not a valid integer'],
-      [{ member_id: memberId, offer_id: offerId, channel_id: 1 }, 'channel_id', 'does not exist'],
-      [{ member_id: memberId, offer_id: offerId, store_id: 1 }, 'store_id', 'does not exist'],
-    ]
-    for (const [credential, field, problem] of cases) {
-      const answer = await api<Errors>('POST', '/credentials', { credential })
-      expect(answer.status).toBe(400)
-      expect(answer.body.errors[field]).toEqual([problem])
-    }
-    const suspended = await api<Errors>('POST', '/credentials', {
-      credential: { member_id: memberId, offer_id: sandbox.fixtures.campaigns.suspended.offerId },
+  it('needs channel_id: 400 {"error": "channel_id is required", "message"} and nothing is created', async () => {
+    const answer = await api<Refusal>('POST', '/credentials', {
+      credential: { member_id: memberId, offer_id: offerId },
     })
-    expect(suspended.body.errors.offer_id?.[0]).toMatch(/is not active$/)
+    expect(answer.status).toBe(400)
+    expect(answer.body).toEqual({ error: 'channel_id is required', message: 'channel_id is required' })
     expect(sandbox.admin.credentials()).toHaveLength(0)
+  })
+
+  it('creates a credential with no offer: identifier null and offer_ids [] (the guide)', async () => {
+    const answer = await api<CredentialBody>(
+      'POST',
+      `/credentials?member_id=${memberId}&channel_id=${sandbox.fixtures.channelId}`,
+    )
+    expect(answer.status).toBe(201)
+    expect(answer.body.credential).toMatchObject({ identifier: null, offer_ids: [], status: 'open' })
+    const attached = await api<CredentialBody>(
+      'PUT',
+      `/credentials/${answer.body.credential.id}?channel_id=${sandbox.fixtures.channelId}&offer_ids=${offerId}`,
+    )
+    expect(attached.body.credential.offer_ids).toEqual([offerId])
+    expect(attached.body.credential.identifier).toMatch(/^[0-9A-HJKMNP-TV-Z]{10}$/)
+  })
+
+  it('answers 400 {"error", "message"} for missing or unknown member, offer, channel and store', async () => {
+    const channel = sandbox.fixtures.channelId
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ offer_id: offerId, channel_id: channel }, "member_id can't be blank"],
+      [{ member_id: 1, offer_id: offerId, channel_id: channel }, 'member_id does not exist'],
+      [{ member_id: memberId, offer_id: 1, channel_id: channel }, 'offer_id offer 1 does not exist'],
+      [{ member_id: memberId, offer_id: 'x', channel_id: channel }, 'offer_id is not a valid integer'],
+      [{ member_id: memberId, offer_id: offerId, channel_id: 1 }, 'channel_id does not exist'],
+      [
+        { member_id: memberId, offer_id: offerId, channel_id: channel, store_id: 1 },
+        'store_id does not exist',
+      ],
+    ]
+    for (const [credential, problem] of cases) {
+      const answer = await api<Refusal>('POST', '/credentials', { credential })
+      expect(answer.status).toBe(400)
+      expect(answer.body).toEqual({ error: problem, message: problem })
+    }
+    const suspended = await api<Refusal>('POST', '/credentials', {
+      credential: {
+        member_id: memberId,
+        offer_id: sandbox.fixtures.campaigns.suspended.offerId,
+        channel_id: channel,
+      },
+    })
+    expect(suspended.body.error).toMatch(/is not active$/)
+    expect(sandbox.admin.credentials()).toHaveLength(0)
+  })
+
+  it('offer-states profile: 200 on success, 422 {"error", "message"} when refused, annotations as an object', async () => {
+    const other = await startWithClient({ profile: 'offer-states' })
+    try {
+      const fixtures = other.sandbox.fixtures
+      const ok = await other.api<CredentialBody>('POST', '/credentials', {
+        credential: {
+          member_id: fixtures.members[0]!.id,
+          offer_id: fixtures.offerId,
+          channel_id: fixtures.channelId,
+          annotations: { a: 'b' },
+        },
+      })
+      expect(ok.status).toBe(200)
+      expect(ok.body.credential.annotations).toEqual({ a: 'b' })
+      const refused = await other.api<Refusal>('POST', '/credentials', { credential: { member_id: 1 } })
+      expect(refused.status).toBe(422)
+      expect(refused.body.error).toBe('channel_id is required')
+    } finally {
+      await other.sandbox.stop()
+    }
   })
 })
 
@@ -159,9 +214,9 @@ describe('credentials.update / delete', () => {
 
   it('refuses an unknown offer with 400 and an unknown credential with 404', async () => {
     const credential = await create()
-    const bad = await api<Errors>('PUT', `/credentials/${credential.id}`, { credential: { offer_id: 1 } })
+    const bad = await api<Refusal>('PUT', `/credentials/${credential.id}`, { credential: { offer_id: 1 } })
     expect(bad.status).toBe(400)
-    expect(bad.body.errors.offer_id).toEqual(['offer 1 does not exist'])
+    expect(bad.body.error).toBe('offer_id offer 1 does not exist')
     expect(sandbox.admin.getCredential(credential.id)?.offer_ids).toEqual([offerId])
     expect((await api('PUT', '/credentials/123456', { credential: {} })).status).toBe(404)
   })
@@ -240,8 +295,8 @@ describe('credentials.eligibility (GET /credentials/eligible)', () => {
   })
 
   it('answers 400 without member_id or offer_id', async () => {
-    const answer = await api<Errors>('GET', '/credentials/eligible')
+    const answer = await api<Refusal>('GET', '/credentials/eligible')
     expect(answer.status).toBe(400)
-    expect(Object.keys(answer.body.errors).sort()).toEqual(['member_id', 'offer_id'])
+    expect(answer.body.message).toBe("member_id can't be blank; offer_id can't be blank")
   })
 })

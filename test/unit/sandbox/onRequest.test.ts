@@ -13,7 +13,7 @@ describe('sandbox onRequest observer', () => {
     const seen: RequestLogEntry[] = []
     sandbox = await start({ onRequest: (entry) => seen.push(entry) })
     const api = client(sandbox, await login(sandbox))
-    const listPath = `/members/${sandbox.fixtures.members[0]!.id}/offer_states`
+    const listPath = `/members/${sandbox.fixtures.members[0]!.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`
     sandbox.admin.setFaults({ failNext: { status: 500 } })
 
     expect((await api('GET', listPath)).status).toBe(500)
@@ -35,6 +35,13 @@ describe('sandbox onRequest observer', () => {
       },
     })
     const api = client(sandbox, await login(sandbox))
-    expect((await api('GET', `/members/${sandbox.fixtures.members[0]!.id}/offer_states`)).status).toBe(200)
+    expect(
+      (
+        await api(
+          'GET',
+          `/members/${sandbox.fixtures.members[0]!.id}/offer_states?channel_id=${sandbox.fixtures.channelId}`,
+        )
+      ).status,
+    ).toBe(200)
   })
 })

@@ -194,6 +194,7 @@ const cases: Case[] = [
     call: (c) => c.offerStates.redeem(2, 7),
     method: 'POST',
     path: '/v1.0/members/2/offer_states/7',
+    body: { offer_state: { status: 'redeemed' } },
   },
   {
     name: 'offerStates.void',
@@ -259,10 +260,72 @@ describe('Sparkfly resources: request building', () => {
     await expect(client.credentials.eligibility(1, 2)).resolves.toMatchObject({ is_eligible: true })
   })
 
-  it('sends the optional update body of redeem', async () => {
+  it('sends redeem as an offer_state_update with status "redeemed", whatever else it carries', async () => {
     const { client, requests } = setup()
-    await client.offerStates.redeem('2', '7', { status: 'redeemed' })
-    expect(requests[0]?.body).toEqual({ offer_state: { status: 'redeemed' } })
+    await client.offerStates.redeem('2', '7', { value: 3, status: 'incomplete' })
+    expect(requests[0]?.body).toEqual({ offer_state: { value: 3, status: 'redeemed' } })
+  })
+
+  it('sends channel_id, page and per_page on the member offer-state list', async () => {
+    const { client, requests } = setup()
+    await client.offerStates.list(2, { channel_id: 456, page: 2, per_page: 10 })
+    expect(Object.fromEntries(requests[0]?.url.searchParams ?? [])).toEqual({
+      channel_id: '456',
+      page: '2',
+      per_page: '10',
+    })
+  })
+})
+
+describe('Sparkfly resources: offerStates.query under both descriptions', () => {
+  const page = (items: unknown[]) => ({
+    page: 1,
+    per_page: 50,
+    total_entries: items.length,
+    total_pages: 1,
+    offer_states: items,
+  })
+  const answering = (response: () => Response) => {
+    const fake = fakeTransport(() => response())
+    return createSparkflyClientWithTokenProvider({
+      baseUrl: BASE,
+      tokenProvider: () => TOKEN,
+      transport: fake.transport,
+      logger: memoryLogger().logger,
+      maxRetries: 0,
+    })
+  }
+
+  it('reads a page of matches (platform): every match, the first for query()', async () => {
+    const second = { offer_state: { ...bodies.offerState().offer_state, offer_state_id: 8 } }
+    const client = answering(() => json(200, page([bodies.offerState(), second])))
+    expect((await client.offerStates.queryAll({ token: 't' })).map((s) => s.offer_state_id)).toEqual([7, 8])
+    await expect(client.offerStates.query({ token: 't' })).resolves.toMatchObject({ offer_state_id: 7 })
+  })
+
+  it('reads one offer_state (offer-states description)', async () => {
+    const client = answering(() => json(200, bodies.offerState()))
+    expect((await client.offerStates.queryAll({ token: 't' })).map((s) => s.offer_state_id)).toEqual([7])
+  })
+
+  it('takes an empty page and a 404 alike as "not found"', async () => {
+    for (const response of [
+      () => json(200, page([])),
+      () => json(404, { error: 'OfferState not found - not found' }),
+    ]) {
+      const client = answering(response)
+      await expect(client.offerStates.queryAll({ credential_identifier: 'X' })).resolves.toEqual([])
+      await expect(client.offerStates.query({ credential_identifier: 'X' })).rejects.toMatchObject({
+        name: 'SparkflyNotFoundError',
+      })
+    }
+  })
+
+  it('refuses an answer of neither shape as a contract error', async () => {
+    const client = answering(() => json(200, { something: 'else' }))
+    await expect(client.offerStates.queryAll({ token: 't' })).rejects.toMatchObject({
+      name: 'SparkflyContractError',
+    })
   })
 })
 
