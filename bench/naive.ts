@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda'
 import { sparkflyClientConfig } from '../lib/app/context'
 import { createSecretReader } from '../lib/aws/secrets'
-import { getConfig } from '../lib/config'
+import { getConfig, requireSetting } from '../lib/config'
 import { parseLoyaltyEvent } from '../lib/events/inbound'
 import { SqsOfferEventPublisher } from '../lib/events/outbound'
 import { issueForEvent, loadRules } from '../lib/issuance'
@@ -34,7 +34,7 @@ export async function naiveHandler(event: SQSEvent, context: Context): Promise<S
       tableName: config.LEDGER_TABLE,
       client: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
     })
-    const publisher = new SqsOfferEventPublisher(sqs, config.OFFER_EVENTS_QUEUE_URL)
+    const publisher = new SqsOfferEventPublisher(sqs, requireSetting(config, 'OFFER_EVENTS_QUEUE_URL'))
     const rules = loadRules(config.ISSUANCE_RULES)
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = []
     for (const record of event.Records) {

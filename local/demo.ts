@@ -5,11 +5,15 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { SNSClient } from '@aws-sdk/client-sns'
+import { SQSClient } from '@aws-sdk/client-sqs'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { Ledger } from '../lib/ledger/Ledger'
 import type { LedgerEntry } from '../lib/ledger/types'
 import { signWebhook } from '../lib/webhooks'
+import { LOCAL_CREDENTIALS } from './aws/definitions'
 import { drainQueue, sendMessages } from './aws/queues'
+import { addQueueSubscriber } from './aws/topics'
 import { createLambdaContext } from './runtime'
 import { type LocalSystem, startLocalSystem } from './system'
 
@@ -19,9 +23,10 @@ interface Endpoints {
   staffAuth: { token: string }
   webhook: { url: string; secret: string }
   aws: {
-    endpoints: { dynamodb: string }
+    endpoints: { dynamodb: string; sqs: string; sns: string }
     region: string
     queues: Record<string, string>
+    topics: Record<string, string>
     tables: { ledger: string }
   }
   env: Record<string, string>
@@ -101,6 +106,26 @@ interface Demo {
   readonly published: PublishedEvent[]
   /** Ledger entries of the offers this demo issued, by key. */
   readonly entries: Map<string, LedgerEntry>
+  /** A second consumer's queue, subscribed to the offer-events topic with a filter on `offer.redeemed`. */
+  readonly redeemedSubscriber: string
+}
+
+/** What a CRM would do: its own queue on the offer-events topic, filtered to the type it cares about. */
+async function subscribeRedeemedOnly(endpoints: Endpoints): Promise<string> {
+  const { region } = endpoints.aws
+  const clients = {
+    sqs: new SQSClient({ region, endpoint: endpoints.aws.endpoints.sqs, credentials: LOCAL_CREDENTIALS }),
+    sns: new SNSClient({ region, endpoint: endpoints.aws.endpoints.sns, credentials: LOCAL_CREDENTIALS }),
+  }
+  try {
+    const filter = { 'ce-type': ['offer.redeemed'] }
+    const topic = endpoints.aws.topics.offerEvents!
+    const { url } = await addQueueSubscriber(clients, topic, 'demo-crm-offer-redeemed', filter)
+    return url
+  } finally {
+    clients.sqs.destroy()
+    clients.sns.destroy()
+  }
 }
 
 /** Moves up to `count` offer events (waiting up to `waitMs`) from the queue into `demo.published`. */
@@ -270,6 +295,11 @@ async function summary(demo: Demo) {
       .map(([t, n]) => `${t} x${n}`)
       .join(', ')}`,
   )
+  const crm = await drainQueue(demo.redeemedSubscriber, { waitMs: 500 })
+  const crmTypes = [...new Set(crm.map((m) => (JSON.parse(m.body) as PublishedEvent).type))]
+  out(
+    `  second subscriber (filter ce-type = offer.redeemed): ${crm.length} event(s), types: ${crmTypes.join(', ') || 'none'}`,
+  )
   const parked = await drainQueue(demo.queues.loyaltyEventsDlq!, { waitMs: 1_000 })
   out(`  loyalty-events dead-letter queue: ${parked.length} message(s)`)
   for (const m of parked) out(`    - ${m.attributes['failure-reason']}: ${m.attributes['failure-detail']}`)
@@ -288,8 +318,15 @@ async function main() {
     queues: endpoints.aws.queues,
     published: [],
     entries: new Map(),
+    redeemedSubscriber: await subscribeRedeemedOnly(endpoints),
   }
-  await drainQueue(demo.queues.offerEvents!, { waitMs: 200 }) // start from a clean outbox
+  out(`Offer events fan out through the topic ${endpoints.aws.topics.offerEvents}:`)
+  out('  the offer-events queue gets every event; a second subscriber asked for offer.redeemed only')
+  // start from a clean outbox
+  await Promise.all([
+    drainQueue(demo.queues.offerEvents!, { waitMs: 200 }),
+    drainQueue(demo.redeemedSubscriber, { waitMs: 200 }),
+  ])
 
   try {
     const { reward, coffee, treat } = await sendLoyaltyEvents(demo)

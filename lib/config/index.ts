@@ -29,7 +29,10 @@ const schema = z.object({
   ),
   LEDGER_TABLE: nonEmpty(),
   IDEMPOTENCY_TABLE: z.optional(nonEmpty()),
-  OFFER_EVENTS_QUEUE_URL: z.url(),
+  /** The SNS topic offer events are published to (every consumer queue subscribes to it). */
+  OFFER_EVENTS_TOPIC_ARN: z.optional(z.string().check(z.regex(/^arn:[\w-]+:sns:[\w-]+:\d{12}:[\w-]+$/))),
+  /** Without a topic only: the one queue offer events are sent to directly (tools, benchmarks). */
+  OFFER_EVENTS_QUEUE_URL: optionalUrl(),
   ISSUANCE_DLQ_URL: optionalUrl(),
   BULK_VOID_DLQ_URL: optionalUrl(),
   WEBHOOK_SECRET_ID: z.optional(nonEmpty()),
@@ -73,8 +76,13 @@ export function getConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   )
   const parsed = schema.safeParse(present)
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+  const fields = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+  if (!('OFFER_EVENTS_TOPIC_ARN' in present || 'OFFER_EVENTS_QUEUE_URL' in present)) {
+    fields.push('OFFER_EVENTS_TOPIC_ARN: required (or OFFER_EVENTS_QUEUE_URL without a topic)')
+  }
+  if (!parsed.success || fields.length > 0) {
     throw new ConfigurationError(`Invalid configuration: ${fields.join('; ')}`)
   }
   if (env === process.env) cached = parsed.data
