@@ -48,6 +48,19 @@ const schema = z.object({
   SWEEP_TIME_MARGIN_MS: positiveInt(15_000),
   /** Offers the sweep reads per ledger page. */
   SWEEP_PAGE_SIZE: positiveInt(100),
+  /** Channel whose offer activity reconciliation reads (the report requires a channel id or name). */
+  RECONCILE_CHANNEL_ID: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  RECONCILE_CHANNEL_NAME: z.optional(nonEmpty()),
+  /** Each run re-reads this much before its checkpoint, for activity Sparkfly reports late. */
+  RECONCILE_LAG_MS: positiveInt(15 * 60_000),
+  /** Length of each report window (at most one day, the report's limit). */
+  RECONCILE_WINDOW_MS: boundedInt(60_000, 86_400_000, 3_600_000),
+  /** Where the first run starts, back from now. */
+  RECONCILE_INITIAL_LOOKBACK_MS: positiveInt(86_400_000),
+  /** Reconciliation stops starting windows this long before the Lambda time limit. */
+  RECONCILE_TIME_MARGIN_MS: positiveInt(30_000),
+  /** Time to read one window's streamed report. */
+  RECONCILE_REPORT_TIMEOUT_MS: positiveInt(120_000),
   /** Secret `{"identity","key"}` from which the token rotation mints the token it stores in SPARKFLY_SECRET_ID. */
   SPARKFLY_CREDENTIALS_SECRET_ID: z.optional(nonEmpty()),
 })

@@ -5,6 +5,7 @@
  */
 import { iso } from './clock'
 import { DEFAULT_TOKEN_TTL_SECONDS, type SandboxCore, zeroCounters } from './core'
+import { activityAdminRoutes } from './elsewhere'
 import { accountIdentity, accountKey } from './ids'
 import { credentialFields, offerStateFields } from './serialize'
 import {
@@ -423,6 +424,10 @@ export const adminRoutes: readonly AdminRoute[] = [
       return ok({ revoked: true })
     },
   },
+  ...activityAdminRoutes.map((r) => ({
+    ...r,
+    run: (_a: SandboxAdmin, core: SandboxCore, body: Json, param: string) => r.run(core, body, param),
+  })),
 ]
 
 /** Answers one admin request; `path` is the part after /_sandbox. */

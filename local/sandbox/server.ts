@@ -6,6 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { Readable } from 'node:stream'
+import { recordApiActivity } from './activity'
 import { ADMIN_PREFIX, handleAdmin } from './admin'
 import { iso } from './clock'
 import { record, type SandboxCore } from './core'
@@ -21,10 +23,16 @@ interface Outgoing {
   status: number
   body?: unknown
   headers?: Record<string, string>
+  stream?: Iterable<string>
 }
 
 function send(res: ServerResponse, reply: Outgoing): void {
   if (res.destroyed || res.writableEnded) return
+  if (reply.stream) {
+    res.writeHead(reply.status, { ...reply.headers, 'Content-Type': 'application/json; charset=utf-8' })
+    Readable.from(reply.stream).pipe(res)
+    return
+  }
   const headers: Record<string, string | number> = { ...reply.headers }
   let payload = ''
   if (reply.body !== undefined) {
@@ -252,6 +260,7 @@ function runOperation(
       tokens: core.tokens,
       accountId,
     })
+    recordApiActivity(core.store, core.clock.now(), operation, match.params, reply)
     finish(ctx, request, reply)
   } catch (error) {
     if (error instanceof SparkflyReply) {
