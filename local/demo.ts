@@ -272,6 +272,39 @@ async function expireAfterEightDays(demo: Demo) {
   await collectEvents(demo, 10, 3_000)
 }
 
+/** Step 5: a code is redeemed at a partner's till wired to Sparkfly directly; reconciliation catches up. */
+async function reconcileAfterPartnerTill(demo: Demo) {
+  step("5. A coupon is redeemed at a partner's till (straight at Sparkfly); reconciliation catches up")
+  let target: LedgerEntry | undefined
+  for (const entry of demo.entries.values()) {
+    if ((await demo.ledger.get(entry.kind, entry.id))?.status === 'issued') target = entry
+  }
+  if (!target) return out('  (no offer left to redeem)')
+  const admin = demo.endpoints.sandbox.admin
+  const started = Date.now()
+  await post(`${admin}/elsewhere/redeem`, JSON.stringify({ code: target.code }), {})
+  out(
+    `  partner till redeems ${target.code}: the ledger still says ${(await demo.ledger.get(target.kind, target.id))?.status}`,
+  )
+  const clock = (await (await fetch(`${admin}/clock`)).json()) as { now: string }
+  const sandboxNow = Date.parse(clock.now)
+  const { handler: reconcile } = await import('../functions/reconcile')
+  const summary = await reconcile(
+    { from: new Date(sandboxNow - 3_600_000).toISOString(), to: new Date(sandboxNow + 60_000).toISOString() },
+    createLambdaContext({ functionName: 'reconcile', timeoutMs: 300_000 }),
+  )
+  out(
+    `  reconcile: ${summary.rows} activity rows, ${summary.outcomes.applied} applied, ${summary.outcomes.explained} already in the ledger, drift ${summary.outcomes.drift}`,
+  )
+  await collectEvents(demo, 1, 3_000)
+  const event = demo.published.at(-1) as PublishedEvent & { data: { changedBy?: string } }
+  const now = await demo.ledger.get(target.kind, target.id)
+  out(
+    `  ledger: ${now?.status} (changedBy ${now?.changedBy}); event ${event?.type} changedBy ${event?.data.changedBy}`,
+  )
+  out(`  from the till to the event: ${Date.now() - started} ms here (in AWS: at most lag + schedule)`)
+}
+
 /** Last step: each offer's history, the offer events published and the dead letters. */
 async function summary(demo: Demo) {
   step('Summary: every offer issued in this demo')
@@ -333,6 +366,7 @@ async function main() {
     await redeemAtTill(demo, reward, coffee)
     await voidByStaff(demo, treat)
     await expireAfterEightDays(demo)
+    await reconcileAfterPartnerTill(demo)
     await summary(demo)
   } finally {
     await embedded?.stop()
