@@ -80,6 +80,7 @@ export function reconcileOptionsFrom(config: AppConfig, invocation: ReconcileInv
     now: invocation.now,
     dryRun: invocation.dryRun,
     lagMs: config.RECONCILE_LAG_MS,
+    settleMs: config.RECONCILE_SETTLE_MS,
     windowMs: config.RECONCILE_WINDOW_MS,
     initialLookbackMs: config.RECONCILE_INITIAL_LOOKBACK_MS,
     timeMarginMs: config.RECONCILE_TIME_MARGIN_MS,

@@ -53,6 +53,8 @@ const schema = z.object({
   RECONCILE_CHANNEL_NAME: z.optional(nonEmpty()),
   /** Each run re-reads this much before its checkpoint, for activity Sparkfly reports late. */
   RECONCILE_LAG_MS: positiveInt(15 * 60_000),
+  /** Activity younger than this waits for the next run (this project's own changes in flight finish first). */
+  RECONCILE_SETTLE_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 120_000),
   /** Length of each report window (at most one day, the report's limit). */
   RECONCILE_WINDOW_MS: boundedInt(60_000, 86_400_000, 3_600_000),
   /** Where the first run starts, back from now. */

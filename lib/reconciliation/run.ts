@@ -35,7 +35,7 @@ const isRetryable = (error: unknown) => (error as { retryable?: unknown } | unde
 /** The range of this run: explicit, else from the checkpoint (minus the lag), else the initial lookback. */
 function runRange(options: ReconcileOptions, checkpoint: ReconcileCheckpoint | undefined): ActivityWindow {
   const now = options.now.getTime()
-  const to = options.to ?? options.now.toISOString()
+  const to = options.to ?? new Date(now - options.settleMs).toISOString()
   if (options.from) return { from: options.from, to }
   const start = checkpoint
     ? Date.parse(checkpoint.doneUntil) - options.lagMs
@@ -128,14 +128,14 @@ async function advanceCheckpoint(run: Run, doneUntil: string): Promise<void> {
 
 /**
  * Reads Sparkfly's offer-activity report window by window from the checkpoint (re-reading `lagMs` before it for
- * late rows) up to now, and applies each activity to the ledger (see `applyActivity`). Safe to overlap and rerun:
+ * late rows) up to now minus `settleMs`, and applies each activity to the ledger (see `applyActivity`). Safe to overlap and rerun:
  * a lease lets one real run work at a time, every ledger write is conditional and idempotent by activity id, and
  * the checkpoint only moves past a window read completely (a cut stream is read again; a crash resumes at the
  * last complete window). Stops starting windows `timeMarginMs` before the time limit. Drift is logged
  * (`Reconciliation drift`) and counted (`outcomes.drift`), never written over.
  *
  * @example
- * const summary = await runReconciliation({ runId, now: new Date(), lagMs: 900_000, windowMs: 3_600_000,
+ * const summary = await runReconciliation({ runId, now: new Date(), lagMs: 900_000, settleMs: 120_000, windowMs: 3_600_000,
  *   initialLookbackMs: 86_400_000, timeMarginMs: 30_000, truncationRetries: 2 }, deps)
  */
 export async function runReconciliation(

@@ -78,6 +78,11 @@ export interface ReconcileOptions {
   lagMs: number
   /** Length of each report window (at most one day, the report's limit). */
   windowMs: number
+  /**
+   * Activity younger than this is left for the next run, so a change this project is making right now (Sparkfly
+   * has redeemed, the webhook is still writing the ledger) is never mistaken for one made elsewhere.
+   */
+  settleMs: number
   /** Where a first run (no checkpoint) starts, back from `now`. */
   initialLookbackMs: number
   /** Stop starting windows this long before the time limit. */

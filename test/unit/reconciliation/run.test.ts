@@ -42,6 +42,7 @@ const options: ReconcileOptions = {
   runId: 'r',
   now: NOW,
   lagMs: 15 * 60_000,
+  settleMs: 0,
   windowMs: HOUR,
   initialLookbackMs: 24 * HOUR,
   timeMarginMs: 30_000,
@@ -51,7 +52,7 @@ const options: ReconcileOptions = {
 const empty = (): AsyncIterable<never> => ({ async *[Symbol.asyncIterator]() {} })
 
 describe('runReconciliation: windows, checkpoint, time limit', () => {
-  it('starts at the checkpoint minus the lag and walks one-hour windows up to now', async () => {
+  it('starts at the checkpoint minus the lag and walks one-hour windows up to now minus the settle time', async () => {
     const windows: ActivityWindow[] = []
     const { deps, checkpoint, released } = setup(
       {
@@ -62,11 +63,12 @@ describe('runReconciliation: windows, checkpoint, time limit', () => {
       },
       { checkpoint: '2026-03-01T21:00:00.000Z' },
     )
-    const summary = await runReconciliation(options, deps)
+    const summary = await runReconciliation({ ...options, settleMs: 120_000 }, deps)
+    const settled = '2026-03-01T23:58:00.000Z'
     expect(windows[0]).toEqual({ from: '2026-03-01T20:45:00.000Z', to: '2026-03-01T21:45:00.000Z' })
-    expect(windows.at(-1)?.to).toBe(NOW.toISOString())
-    expect(summary).toMatchObject({ status: 'complete', windows: 4, doneUntil: NOW.toISOString() })
-    expect(checkpoint()?.doneUntil).toBe(NOW.toISOString())
+    expect(windows.at(-1)?.to).toBe(settled)
+    expect(summary).toMatchObject({ status: 'complete', windows: 4, doneUntil: settled })
+    expect(checkpoint()?.doneUntil).toBe(settled)
     expect(released).toEqual(['lease#reconcile'])
   })
 
