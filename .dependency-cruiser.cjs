@@ -1,9 +1,9 @@
 // Import rules of the layers drawn in docs/architecture.md. `npm run lint:deps` (and .ci/run) fails on any violation.
 //
 //   functions/ -> lib/edge (transport plumbing: HTTP, SQS, schedules) -> lib/app (composition root)
-//              -> domains (issuance, redemption, voiding, expiry, rotation)
+//              -> domains (issuance, redemption, voiding, expiry, rotation, reconciliation)
 //              -> ports and adapters (offers, sparkfly, ledger, events, aws, webhooks, config, ...)
-const DOMAINS = '^lib/(issuance|redemption|voiding|expiry|rotation)/'
+const DOMAINS = '^lib/(issuance|redemption|voiding|expiry|rotation|reconciliation)/'
 const ADAPTERS = '^lib/(offers|sparkfly|ledger|events|aws|webhooks|config|validation|observability|errors)/'
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -54,7 +54,7 @@ module.exports = {
       severity: 'error',
       comment: 'Ports and adapters know nothing of the domains, the edge or the composition root.',
       from: { path: ADAPTERS },
-      to: { path: '^lib/(edge|app|issuance|redemption|voiding|expiry|rotation)/' },
+      to: { path: '^lib/(edge|app|issuance|redemption|voiding|expiry|rotation|reconciliation)/' },
     },
     {
       name: 'app-below-edge',

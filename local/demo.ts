@@ -5,11 +5,15 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { SNSClient } from '@aws-sdk/client-sns'
+import { SQSClient } from '@aws-sdk/client-sqs'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { Ledger } from '../lib/ledger/Ledger'
 import type { LedgerEntry } from '../lib/ledger/types'
 import { signWebhook } from '../lib/webhooks'
+import { LOCAL_CREDENTIALS } from './aws/definitions'
 import { drainQueue, sendMessages } from './aws/queues'
+import { addQueueSubscriber } from './aws/topics'
 import { createLambdaContext } from './runtime'
 import { type LocalSystem, startLocalSystem } from './system'
 
@@ -19,9 +23,10 @@ interface Endpoints {
   staffAuth: { token: string }
   webhook: { url: string; secret: string }
   aws: {
-    endpoints: { dynamodb: string }
+    endpoints: { dynamodb: string; sqs: string; sns: string }
     region: string
     queues: Record<string, string>
+    topics: Record<string, string>
     tables: { ledger: string }
   }
   env: Record<string, string>
@@ -101,6 +106,26 @@ interface Demo {
   readonly published: PublishedEvent[]
   /** Ledger entries of the offers this demo issued, by key. */
   readonly entries: Map<string, LedgerEntry>
+  /** A second consumer's queue, subscribed to the offer-events topic with a filter on `offer.redeemed`. */
+  readonly redeemedSubscriber: string
+}
+
+/** What a CRM would do: its own queue on the offer-events topic, filtered to the type it cares about. */
+async function subscribeRedeemedOnly(endpoints: Endpoints): Promise<string> {
+  const { region } = endpoints.aws
+  const clients = {
+    sqs: new SQSClient({ region, endpoint: endpoints.aws.endpoints.sqs, credentials: LOCAL_CREDENTIALS }),
+    sns: new SNSClient({ region, endpoint: endpoints.aws.endpoints.sns, credentials: LOCAL_CREDENTIALS }),
+  }
+  try {
+    const filter = { 'ce-type': ['offer.redeemed'] }
+    const topic = endpoints.aws.topics.offerEvents!
+    const { url } = await addQueueSubscriber(clients, topic, 'demo-crm-offer-redeemed', filter)
+    return url
+  } finally {
+    clients.sqs.destroy()
+    clients.sns.destroy()
+  }
 }
 
 /** Moves up to `count` offer events (waiting up to `waitMs`) from the queue into `demo.published`. */
@@ -247,6 +272,39 @@ async function expireAfterEightDays(demo: Demo) {
   await collectEvents(demo, 10, 3_000)
 }
 
+/** Step 5: a code is redeemed at a partner's till wired to Sparkfly directly; reconciliation catches up. */
+async function reconcileAfterPartnerTill(demo: Demo) {
+  step("5. A coupon is redeemed at a partner's till (straight at Sparkfly); reconciliation catches up")
+  let target: LedgerEntry | undefined
+  for (const entry of demo.entries.values()) {
+    if ((await demo.ledger.get(entry.kind, entry.id))?.status === 'issued') target = entry
+  }
+  if (!target) return out('  (no offer left to redeem)')
+  const admin = demo.endpoints.sandbox.admin
+  const started = Date.now()
+  await post(`${admin}/elsewhere/redeem`, JSON.stringify({ code: target.code }), {})
+  out(
+    `  partner till redeems ${target.code}: the ledger still says ${(await demo.ledger.get(target.kind, target.id))?.status}`,
+  )
+  const clock = (await (await fetch(`${admin}/clock`)).json()) as { now: string }
+  const sandboxNow = Date.parse(clock.now)
+  const { handler: reconcile } = await import('../functions/reconcile')
+  const summary = await reconcile(
+    { from: new Date(sandboxNow - 3_600_000).toISOString(), to: new Date(sandboxNow + 60_000).toISOString() },
+    createLambdaContext({ functionName: 'reconcile', timeoutMs: 300_000 }),
+  )
+  out(
+    `  reconcile: ${summary.rows} activity rows, ${summary.outcomes.applied} applied, ${summary.outcomes.explained} already in the ledger, drift ${summary.outcomes.drift}`,
+  )
+  await collectEvents(demo, 1, 3_000)
+  const event = demo.published.at(-1) as PublishedEvent & { data: { changedBy?: string } }
+  const now = await demo.ledger.get(target.kind, target.id)
+  out(
+    `  ledger: ${now?.status} (changedBy ${now?.changedBy}); event ${event?.type} changedBy ${event?.data.changedBy}`,
+  )
+  out(`  from the till to the event: ${Date.now() - started} ms here (in AWS: at most lag + schedule)`)
+}
+
 /** Last step: each offer's history, the offer events published and the dead letters. */
 async function summary(demo: Demo) {
   step('Summary: every offer issued in this demo')
@@ -270,6 +328,11 @@ async function summary(demo: Demo) {
       .map(([t, n]) => `${t} x${n}`)
       .join(', ')}`,
   )
+  const crm = await drainQueue(demo.redeemedSubscriber, { waitMs: 500 })
+  const crmTypes = [...new Set(crm.map((m) => (JSON.parse(m.body) as PublishedEvent).type))]
+  out(
+    `  second subscriber (filter ce-type = offer.redeemed): ${crm.length} event(s), types: ${crmTypes.join(', ') || 'none'}`,
+  )
   const parked = await drainQueue(demo.queues.loyaltyEventsDlq!, { waitMs: 1_000 })
   out(`  loyalty-events dead-letter queue: ${parked.length} message(s)`)
   for (const m of parked) out(`    - ${m.attributes['failure-reason']}: ${m.attributes['failure-detail']}`)
@@ -288,14 +351,22 @@ async function main() {
     queues: endpoints.aws.queues,
     published: [],
     entries: new Map(),
+    redeemedSubscriber: await subscribeRedeemedOnly(endpoints),
   }
-  await drainQueue(demo.queues.offerEvents!, { waitMs: 200 }) // start from a clean outbox
+  out(`Offer events fan out through the topic ${endpoints.aws.topics.offerEvents}:`)
+  out('  the offer-events queue gets every event; a second subscriber asked for offer.redeemed only')
+  // start from a clean outbox
+  await Promise.all([
+    drainQueue(demo.queues.offerEvents!, { waitMs: 200 }),
+    drainQueue(demo.redeemedSubscriber, { waitMs: 200 }),
+  ])
 
   try {
     const { reward, coffee, treat } = await sendLoyaltyEvents(demo)
     await redeemAtTill(demo, reward, coffee)
     await voidByStaff(demo, treat)
     await expireAfterEightDays(demo)
+    await reconcileAfterPartnerTill(demo)
     await summary(demo)
   } finally {
     await embedded?.stop()

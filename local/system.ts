@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { loadRules } from '../lib/issuance/rules'
-import { type LocalAws, type QueueKey, startLocalAws } from './aws'
+import { type LocalAws, type QueueKey, startLocalAws, type TopicKey } from './aws'
 import {
   type FunctionConfig,
   type HandlerResolver,
@@ -29,11 +29,16 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
  */
 const LOCAL_STAND_INS: Record<
   string,
-  { queue: QueueKey } | { table: 'ledger' | 'idempotency' } | { secret: 'sparkfly' | 'webhook' }
+  | { queue: QueueKey }
+  | { topic: TopicKey }
+  | { table: 'ledger' | 'idempotency' }
+  | { secret: 'sparkfly' | 'webhook' }
 > = {
   LedgerTable: { table: 'ledger' },
   IdempotencyTable: { table: 'idempotency' },
   OfferEventsQueue: { queue: 'offerEvents' },
+  OfferEventsDeadLetterQueue: { queue: 'offerEventsDlq' },
+  OfferEventsTopic: { topic: 'offerEvents' },
   LoyaltyEventsQueue: { queue: 'loyaltyEvents' },
   LoyaltyEventsDeadLetterQueue: { queue: 'loyaltyEventsDlq' },
   VoidRequestsQueue: { queue: 'voidRequests' },
@@ -115,6 +120,8 @@ function standInFor(aws: LocalAws): StandIn {
     const local = LOCAL_STAND_INS[logicalId]
     if (!local) return undefined
     if ('queue' in local) return attribute === 'Arn' ? aws.queueArns[local.queue] : aws.queues[local.queue]
+    // A topic's Ref is its ARN.
+    if ('topic' in local) return aws.topics[local.topic]
     if ('table' in local)
       return attribute === 'Arn'
         ? `arn:aws:dynamodb:${aws.region}:000000000000:table/${aws.tables[local.table]}`
@@ -234,6 +241,7 @@ function endpointsDocument(input: EndpointsInput): Record<string, unknown> {
       region: aws.region,
       endpoints: aws.endpoints,
       queues: aws.queues,
+      topics: aws.topics,
       tables: aws.tables,
       secrets: aws.secretIds,
     },

@@ -10,7 +10,7 @@ const dir = process.argv[2] ?? '.serverless'
 const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'))
 const resources = template.Resources ?? {}
 const problems = []
-const guarded = /^(secretsmanager|sqs|dynamodb):/i
+const guarded = /^(secretsmanager|sqs|sns|dynamodb):/i
 
 const asList = (value) => (Array.isArray(value) ? value : value === undefined ? [] : [value])
 const hasWildcard = (resource) => JSON.stringify(resource).includes('*')
@@ -27,7 +27,7 @@ for (const [id, res] of Object.entries(resources)) {
     for (const st of asList(doc?.Statement)) {
       statements++
       const actions = asList(st.Action)
-      if (actions.some((a) => a === '*' || /^(secretsmanager|sqs|dynamodb):\*$/i.test(a))) {
+      if (actions.some((a) => a === '*' || /^(secretsmanager|sqs|sns|dynamodb):\*$/i.test(a))) {
         problems.push(`${id}: wildcard action ${JSON.stringify(actions)}`)
       }
       if (actions.some((a) => guarded.test(a)) && asList(st.Resource).some(hasWildcard)) {
@@ -57,9 +57,11 @@ for (const [id, alarm] of Object.entries(resources).filter(([, r]) => r.Type ===
   if (!alarm.Properties?.AlarmActions) problems.push(`${id}: alarm without AlarmActions`)
 }
 const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue')
+// Dead-letter queues of queues (RedrivePolicy) and of SNS subscriptions (what SNS could not deliver).
+const subscriptions = Object.values(resources).filter((r) => r.Type === 'AWS::SNS::Subscription')
 const deadLetterIds = new Set(
-  queues
-    .map(([, q]) => q.Properties?.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0])
+  [...queues.map(([, q]) => q), ...subscriptions]
+    .map((r) => r.Properties?.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0])
     .filter(Boolean),
 )
 for (const dlq of deadLetterIds) {
@@ -104,5 +106,5 @@ if (problems.length) {
   process.exit(1)
 }
 console.log(
-  'template check passed: no wildcard resources on secretsmanager/sqs/dynamodb, every function and queue alarmed',
+  'template check passed: no wildcard resources on secretsmanager/sqs/sns/dynamodb, every function and queue alarmed',
 )

@@ -1,6 +1,7 @@
-import { dynamoDocumentClient, sqsClient } from '../aws/clients'
-import { type AppConfig, getConfig } from '../config'
+import { dynamoDocumentClient, snsClient, sqsClient } from '../aws/clients'
+import { type AppConfig, getConfig, requireSetting } from '../config'
 import { type OfferEventPublisher, SqsOfferEventPublisher } from '../events/outbound'
+import { SnsOfferEventPublisher } from '../events/snsPublisher'
 import { Ledger } from '../ledger/Ledger'
 import { type Offers, sparkflyOffers } from '../offers'
 import { createSparkflyClient, type SparkflyClient, type SparkflyClientConfig } from '../sparkfly'
@@ -32,11 +33,21 @@ export function appContext(): AppContext {
       client: dynamoDocumentClient(),
       sweepShards: config.LEDGER_SWEEP_SHARDS,
     }),
-    publisher: new SqsOfferEventPublisher(sqsClient(), config.OFFER_EVENTS_QUEUE_URL),
+    publisher: offerEventPublisher(config),
     sparkfly,
     offers: sparkflyOffers(sparkfly),
   }
   return context
+}
+
+/**
+ * Where offer events go: the SNS topic (fan-out to every subscribed queue) when `OFFER_EVENTS_TOPIC_ARN` is set,
+ * otherwise straight to the one queue of `OFFER_EVENTS_QUEUE_URL` (getConfig requires one of them).
+ */
+export function offerEventPublisher(config: AppConfig): OfferEventPublisher {
+  if (config.OFFER_EVENTS_TOPIC_ARN)
+    return new SnsOfferEventPublisher(snsClient(), config.OFFER_EVENTS_TOPIC_ARN)
+  return new SqsOfferEventPublisher(sqsClient(), requireSetting(config, 'OFFER_EVENTS_QUEUE_URL'))
 }
 
 /** Forgets the container's context (tests that change the environment between suites). */

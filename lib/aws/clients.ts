@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { SNSClient } from '@aws-sdk/client-sns'
 import { SQSClient } from '@aws-sdk/client-sqs'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { environmentCredentials } from './credentials'
@@ -7,12 +8,19 @@ import { environmentCredentials } from './credentials'
 // first), then reused by every invocation with their keep-alive connections.
 let sqs: SQSClient | undefined
 let dynamodb: DynamoDBClient | undefined
+let sns: SNSClient | undefined
 let documentClient: DynamoDBDocumentClient | undefined
 
 /** The container's SQS client (endpoint from AWS_ENDPOINT_URL_SQS when set). */
 export function sqsClient(): SQSClient {
   sqs ??= new SQSClient({ credentials: environmentCredentials })
   return sqs
+}
+
+/** The container's SNS client (endpoint from AWS_ENDPOINT_URL_SNS when set). */
+export function snsClient(): SNSClient {
+  sns ??= new SNSClient({ credentials: environmentCredentials })
+  return sns
 }
 
 /**

@@ -29,7 +29,10 @@ const schema = z.object({
   ),
   LEDGER_TABLE: nonEmpty(),
   IDEMPOTENCY_TABLE: z.optional(nonEmpty()),
-  OFFER_EVENTS_QUEUE_URL: z.url(),
+  /** The SNS topic offer events are published to (every consumer queue subscribes to it). */
+  OFFER_EVENTS_TOPIC_ARN: z.optional(z.string().check(z.regex(/^arn:[\w-]+:sns:[\w-]+:\d{12}:[\w-]+$/))),
+  /** Without a topic only: the one queue offer events are sent to directly (tools, benchmarks). */
+  OFFER_EVENTS_QUEUE_URL: optionalUrl(),
   ISSUANCE_DLQ_URL: optionalUrl(),
   BULK_VOID_DLQ_URL: optionalUrl(),
   WEBHOOK_SECRET_ID: z.optional(nonEmpty()),
@@ -59,6 +62,21 @@ const schema = z.object({
     ),
     ['offers:void'],
   ),
+  /** Channel whose offer activity reconciliation reads (the report requires a channel id or name). */
+  RECONCILE_CHANNEL_ID: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  RECONCILE_CHANNEL_NAME: z.optional(nonEmpty()),
+  /** Each run re-reads this much before its checkpoint, for activity Sparkfly reports late. */
+  RECONCILE_LAG_MS: positiveInt(15 * 60_000),
+  /** Activity younger than this waits for the next run (this project's own changes in flight finish first). */
+  RECONCILE_SETTLE_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 120_000),
+  /** Length of each report window (at most one day, the report's limit). */
+  RECONCILE_WINDOW_MS: boundedInt(60_000, 86_400_000, 3_600_000),
+  /** Where the first run starts, back from now. */
+  RECONCILE_INITIAL_LOOKBACK_MS: positiveInt(86_400_000),
+  /** Reconciliation stops starting windows this long before the Lambda time limit. */
+  RECONCILE_TIME_MARGIN_MS: positiveInt(30_000),
+  /** Time to read one window's streamed report. */
+  RECONCILE_REPORT_TIMEOUT_MS: positiveInt(120_000),
   /** Secret `{"identity","key"}` from which the token rotation mints the token it stores in SPARKFLY_SECRET_ID. */
   SPARKFLY_CREDENTIALS_SECRET_ID: z.optional(nonEmpty()),
 })
@@ -87,8 +105,13 @@ export function getConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   )
   const parsed = schema.safeParse(present)
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+  const fields = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+  if (!('OFFER_EVENTS_TOPIC_ARN' in present || 'OFFER_EVENTS_QUEUE_URL' in present)) {
+    fields.push('OFFER_EVENTS_TOPIC_ARN: required (or OFFER_EVENTS_QUEUE_URL without a topic)')
+  }
+  if (!parsed.success || fields.length > 0) {
     throw new ConfigurationError(`Invalid configuration: ${fields.join('; ')}`)
   }
   if (env === process.env) cached = parsed.data

@@ -7,3 +7,4 @@ export {
   OfferEventType,
   SqsOfferEventPublisher,
 } from './outbound'
+export { SnsOfferEventPublisher } from './snsPublisher'

@@ -96,8 +96,8 @@ export interface OfferEventPublisher {
   publish(event: OfferCloudEvent): Promise<void>
 }
 
-/** SendMessageBatch takes at most 10 entries. */
-const SQS_BATCH_LIMIT = 10
+/** SendMessageBatch and PublishBatch take at most 10 entries. */
+const BATCH_LIMIT = 10
 
 interface Pending {
   event: OfferCloudEvent
@@ -105,23 +105,37 @@ interface Pending {
   reject: (error: unknown) => void
 }
 
+/** One entry of a batch the service refused: its code and whether the service blamed the sender. */
+export interface BatchEntryFailure {
+  code?: string
+  senderFault?: boolean
+}
+
+/** What a batch send reports per entry id (ids are the entries' positions as strings). */
+export interface BatchOutcome {
+  succeeded: ReadonlySet<string>
+  failed: ReadonlyMap<string, BatchEntryFailure>
+}
+
 /**
- * Publishes CloudEvents to the outbound SQS queue, with the type as a message attribute for filtering.
+ * Coalesces offer events into batches for a messaging service (SQS queue or SNS topic).
  *
  * Publishes made in the same turn of the event loop (the records of one SQS batch finishing together) go out as one
- * `SendMessageBatch` of up to 10, so a batch of issuances costs one SQS request instead of ten. Each `publish` still
- * resolves only once its own message is accepted and rejects with that message's failure, so a caller that awaits it
- * (issuance completes its claim only after the event is out) keeps its guarantees. A lone publish is a plain
- * `SendMessage`, sent on the next turn.
+ * batch request of up to 10, so a batch of issuances costs one request instead of ten. Each `publish` still resolves
+ * only once its own message is accepted and rejects with that message's failure, so a caller that awaits it
+ * (issuance completes its claim only after the event is out) keeps its guarantees. A lone publish is a single-message
+ * request, sent on the next turn.
  */
-export class SqsOfferEventPublisher implements OfferEventPublisher {
+export abstract class BatchingOfferEventPublisher implements OfferEventPublisher {
   private pending: Pending[] = []
   private scheduled = false
 
-  constructor(
-    private readonly client: SQSClient,
-    private readonly queueUrl: string,
-  ) {}
+  /** Service name used in error messages (`SQS`, `SNS`). */
+  protected abstract readonly service: string
+  /** Sends one event. */
+  protected abstract sendOne(event: OfferCloudEvent): Promise<void>
+  /** Sends 2..10 events; `id` of each entry is its position as a string. */
+  protected abstract sendBatch(entries: { id: string; event: OfferCloudEvent }[]): Promise<BatchOutcome>
 
   publish(event: OfferCloudEvent): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -137,8 +151,8 @@ export class SqsOfferEventPublisher implements OfferEventPublisher {
     this.scheduled = false
     const pending = this.pending
     this.pending = []
-    for (let start = 0; start < pending.length; start += SQS_BATCH_LIMIT) {
-      void this.send(pending.slice(start, start + SQS_BATCH_LIMIT))
+    for (let start = 0; start < pending.length; start += BATCH_LIMIT) {
+      void this.send(pending.slice(start, start + BATCH_LIMIT))
     }
   }
 
@@ -146,31 +160,27 @@ export class SqsOfferEventPublisher implements OfferEventPublisher {
     try {
       if (chunk.length === 1) {
         const [only] = chunk as [Pending]
-        await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, ...message(only.event) }))
+        await this.sendOne(only.event)
         only.resolve()
         return
       }
-      const { Successful = [], Failed = [] } = await this.client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.queueUrl,
-          Entries: chunk.map((entry, index) => ({ Id: String(index), ...message(entry.event) })),
-        }),
+      const { succeeded, failed } = await this.sendBatch(
+        chunk.map((entry, index) => ({ id: String(index), event: entry.event })),
       )
-      const failed = new Map(Failed.map((f) => [f.Id, f]))
-      const succeeded = new Set(Successful.map((s) => s.Id))
       chunk.forEach((entry, index) => {
         const failure = failed.get(String(index))
         if (failure) {
+          const code = failure.code ?? 'unknown'
           entry.reject(
-            new OfferEventPublishError(
-              `SQS refused offer event ${entry.event.id}: ${failure.Code ?? 'unknown'}`,
-              {
-                senderFault: failure.SenderFault === true,
-              },
-            ),
+            new OfferEventPublishError(`${this.service} refused offer event ${entry.event.id}: ${code}`, {
+              senderFault: failure.senderFault === true,
+            }),
           )
         } else if (succeeded.has(String(index))) entry.resolve()
-        else entry.reject(new OfferEventPublishError(`SQS did not report offer event ${entry.event.id}`))
+        else
+          entry.reject(
+            new OfferEventPublishError(`${this.service} did not report offer event ${entry.event.id}`),
+          )
       })
     } catch (error) {
       for (const entry of chunk) entry.reject(error)
@@ -178,7 +188,57 @@ export class SqsOfferEventPublisher implements OfferEventPublisher {
   }
 }
 
-/** One offer event that SQS did not accept (from a batch); retryable unless SQS blamed the sender. */
+/** The outcome of a batch answer's `Successful` / `Failed` lists (same shape in SQS and SNS). */
+export function batchOutcome(
+  successful: readonly { Id?: string }[] = [],
+  failed: readonly { Id?: string; Code?: string; SenderFault?: boolean }[] = [],
+): BatchOutcome {
+  return {
+    succeeded: new Set(successful.map((s) => s.Id ?? '')),
+    failed: new Map(failed.map((f) => [f.Id ?? '', { code: f.Code, senderFault: f.SenderFault }])),
+  }
+}
+
+/**
+ * Publishes CloudEvents straight to one SQS queue (no topic: a stage without `OFFER_EVENTS_TOPIC_ARN`, tools and
+ * benchmarks), with the CloudEvents attributes as message attributes.
+ */
+export class SqsOfferEventPublisher extends BatchingOfferEventPublisher {
+  protected readonly service = 'SQS'
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {
+    super()
+  }
+
+  protected async sendOne(event: OfferCloudEvent): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(event),
+        ...attributes(event),
+      }),
+    )
+  }
+
+  protected async sendBatch(entries: { id: string; event: OfferCloudEvent }[]): Promise<BatchOutcome> {
+    const { Successful, Failed } = await this.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: this.queueUrl,
+        Entries: entries.map(({ id, event }) => ({
+          Id: id,
+          MessageBody: JSON.stringify(event),
+          ...attributes(event),
+        })),
+      }),
+    )
+    return batchOutcome(Successful, Failed)
+  }
+}
+
+/** One offer event that SQS or SNS did not accept (from a batch); retryable unless the service blamed the sender. */
 export class OfferEventPublishError extends Error {
   readonly retryable: boolean
   constructor(message: string, options: { senderFault?: boolean } = {}) {
@@ -188,13 +248,16 @@ export class OfferEventPublishError extends Error {
   }
 }
 
-function message(event: OfferCloudEvent) {
+/**
+ * The message attributes of an offer event (same shape in SQS and SNS): `ce-type` and `ce-id` for subscription filter
+ * policies and deduplication, `content-type` for the structured-mode body.
+ */
+export function offerEventAttributes(event: OfferCloudEvent) {
   return {
-    MessageBody: JSON.stringify(event),
-    MessageAttributes: {
-      'ce-type': { DataType: 'String', StringValue: event.type },
-      'ce-id': { DataType: 'String', StringValue: event.id },
-      'content-type': { DataType: 'String', StringValue: 'application/cloudevents+json' },
-    },
+    'ce-type': { DataType: 'String', StringValue: event.type },
+    'ce-id': { DataType: 'String', StringValue: event.id },
+    'content-type': { DataType: 'String', StringValue: 'application/cloudevents+json' },
   }
 }
+
+const attributes = (event: OfferCloudEvent) => ({ MessageAttributes: offerEventAttributes(event) })

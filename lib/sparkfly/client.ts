@@ -13,6 +13,7 @@ import { type RequestContext, type RequestDefaults, type SparkflyRequester, spar
 import { responseParser } from './resource'
 import { CredentialsResource } from './resources/credentials'
 import { OfferStatesResource } from './resources/offerStates'
+import { ReportsResource } from './resources/reports'
 import { defaultTransport, type SparkflyTransport } from './transport'
 
 /** Defaults of every client (and of the `SPARKFLY_*` environment variables). */
@@ -196,12 +197,15 @@ export class SparkflyClient {
   readonly credentials: CredentialsResource
   /** The offer state operations. */
   readonly offerStates: OfferStatesResource
+  /** The offer-activity report (streamed) and a member's offer activities. */
+  readonly reports: ReportsResource
 
   /** Prefer the factories; this takes an already assembled request context. */
   constructor(context: RequestContext) {
     const request: SparkflyRequester = (spec, options) => sparkflyRequest(context, spec, options)
     this.credentials = new CredentialsResource(request)
     this.offerStates = new OfferStatesResource(request)
+    this.reports = new ReportsResource(request)
   }
 }
 

@@ -36,6 +36,12 @@ export {
   SparkflyTimeoutError,
   SparkflyValidationError,
 } from './errors'
+export {
+  MAX_ROW_CHARS,
+  parseJsonArrayStream,
+  SparkflyReportFormatError,
+  SparkflyReportTruncatedError,
+} from './jsonArrayStream'
 export { getDefaultSparkflyLogger, type SparkflyLogger } from './logger'
 export {
   type HttpMethod,
@@ -72,6 +78,14 @@ export {
   type OfferStateUpdate,
   type QueryOfferStateParams,
 } from './resources/offerStates'
+export {
+  type MemberActivities,
+  type OfferActivityQuery,
+  type OfferActivityRow,
+  OfferActivityType,
+  REPORT_MAX_WINDOW_MS,
+  ReportsResource,
+} from './resources/reports'
 export { FAILURE_APPLIED, FAILURE_KINDS, type FailureKind, isRetryable, parseRetryAfter } from './retry'
 export type { SparkflyPage } from './schemas'
 export {

@@ -1,6 +1,7 @@
 import type * as z from '../validation/zod'
 import { credentialSchemas as credentials } from './resources/credentialSchemas'
 import { offerStateSchemas as offerStates } from './resources/offerStateSchemas'
+import { REPORT_OPERATIONS } from './resources/reportOperations'
 
 /** HTTP methods the Sparkfly API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -25,8 +26,11 @@ export type ReplayClass = 'idempotent' | 'unsafe'
  * - `body`: the body itself.
  * - `empty`: the body is ignored (void endpoints answer 200 with nothing); the result is `undefined`.
  * - `authToken`: the `X-Auth-Token` header of `/auth`'s 204.
+ * - `stream`: the body is a JSON array streamed as it is produced; the result is an async iterable of the rows, each
+ *   parsed with the response schema as it arrives (bounded memory; a cut stream throws
+ *   `SparkflyReportTruncatedError`).
  */
-export type Unwrap = 'offer_state' | 'credential' | 'page' | 'body' | 'empty' | 'authToken'
+export type Unwrap = 'offer_state' | 'credential' | 'page' | 'body' | 'empty' | 'authToken' | 'stream'
 
 /** A schema built on first use. */
 type SchemaThunk = () => z.core.$ZodType
@@ -216,6 +220,8 @@ export const SPARKFLY_OPERATIONS = {
     query: () => offerStates().voidQuery,
     unwrap: 'empty',
   },
+
+  ...REPORT_OPERATIONS,
 } as const satisfies Record<string, OperationSpec>
 
 /** Name of a Sparkfly operation, e.g. `offerStates.issue`. */
@@ -234,8 +240,10 @@ export type OperationArgs<N extends SparkflyOperation> = ArgumentSection<Declare
 
 /** The result of operation `N`, inferred from its declared response schema and unwrap. */
 export type OperationResult<N extends SparkflyOperation> =
-  Declared<N> extends { response: () => infer S extends z.core.$ZodType }
-    ? z.output<S>
-    : Declared<N>['unwrap'] extends 'authToken'
-      ? string
-      : undefined
+  Declared<N> extends { response: () => infer S extends z.core.$ZodType; unwrap: 'stream' }
+    ? AsyncIterable<z.output<S>>
+    : Declared<N> extends { response: () => infer S extends z.core.$ZodType }
+      ? z.output<S>
+      : Declared<N>['unwrap'] extends 'authToken'
+        ? string
+        : undefined

@@ -60,12 +60,14 @@ export interface RequestContext {
   random?: () => number
 }
 
-/** A received answer, body already read. */
+/** A received answer, body already read (or, for a streamed 2xx answer, still to be read from `body`). */
 export interface RawResponse {
   status: number
   headers: Headers
   bodyText: string
   requestId?: string
+  /** The unread body of a 2xx answer to a `stream` call. */
+  body?: ReadableStream<Uint8Array> | null
 }
 
 /** One call: which operation, its validated parameters, and how to read the answer. */
@@ -88,6 +90,8 @@ export interface CallSpec<T> {
   authenticate?: boolean
   /** Strings to scrub from emitted text besides the auth provider's. */
   secrets?: string[]
+  /** Hand a 2xx body to `parse` unread (streamed reports); the attempt's timeout still bounds the read. */
+  stream?: boolean
 }
 
 /** The request function bound to one client, as the resources call it. */
@@ -261,6 +265,16 @@ async function runAttempt(call: Call, auth: SparkflyAuth | undefined): Promise<O
 
 /** Reads the body (redacted) and the request id. Sparkfly has answered: a failure here may follow work it did. */
 async function readAnswer(call: Call, response: Response, signal: AbortSignal): Promise<RawResponse> {
+  const requestId = response.headers.get('x-request-id') ?? undefined
+  if (call.spec.stream && response.ok) {
+    return {
+      status: response.status,
+      headers: response.headers,
+      bodyText: '',
+      requestId,
+      body: response.body,
+    }
+  }
   const text = await abortable(response.text(), signal)
   return {
     status: response.status,

@@ -14,6 +14,7 @@ import {
   type RequestOptions,
   type SparkflyRequester,
 } from './request'
+import { streamedRows } from './streamedRows'
 import { parseArguments } from './validation'
 
 type Parser = CallSpec<unknown>['parse']
@@ -30,6 +31,10 @@ function unwrapKey(key: string, item: z.core.$ZodType) {
 
 function buildParser(spec: OperationSpec): Parser {
   if (spec.unwrap === 'empty') return noBody
+  if (spec.unwrap === 'stream') {
+    if (!spec.response) throw new Error(`Sparkfly operation ${spec.path} declares no row schema`)
+    return streamedRows(spec.response())
+  }
   if (spec.unwrap === 'authToken') return authTokenHeader
   if (!spec.response) throw new Error(`Sparkfly operation ${spec.path} declares no response schema`)
   const schema = spec.response()
@@ -76,6 +81,7 @@ export async function callOperation<N extends SparkflyOperation>(
       query: spec.query ? parseArguments(spec.query(), query ?? {}, 'query') : undefined,
       body: spec.body ? parseArguments(spec.body(), body, 'body') : undefined,
       parse: responseParser(operation),
+      ...(spec.unwrap === 'stream' ? { stream: true } : {}),
     } as CallSpec<OperationResult<N>>,
     options,
   )

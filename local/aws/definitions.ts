@@ -14,6 +14,23 @@ export interface QueueDefinition {
   visibilityTimeoutSeconds?: number
 }
 
+/** An SQS subscription of a topic. */
+export interface SubscriptionDefinition {
+  /** Key of the subscribed queue in {@link localResources}.queues. */
+  queue: string
+  /** Deliver the published message as is (body and attributes), not wrapped in SNS's JSON envelope. */
+  rawMessageDelivery?: boolean
+  /** Key of the queue that receives what SNS cannot deliver (the subscription's RedrivePolicy). */
+  deadLetterQueue?: string
+  /** SNS filter policy on the message attributes. */
+  filterPolicy?: Record<string, unknown>
+}
+
+export interface TopicDefinition {
+  name: string
+  subscriptions: readonly SubscriptionDefinition[]
+}
+
 export interface TableDefinition {
   name: string
   definition: (tableName: string) => CreateTableCommandInput
@@ -28,6 +45,7 @@ export interface SecretDefinition {
 
 export interface ResourceDefinitions {
   queues: Record<string, QueueDefinition>
+  topics: Record<string, TopicDefinition>
   tables: Record<string, TableDefinition>
   secrets: Record<string, SecretDefinition>
 }
@@ -52,6 +70,14 @@ export const localResources = {
       visibilityTimeoutSeconds: DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
     },
     offerEvents: { name: 'offer-events' },
+    offerEventsDlq: { name: 'offer-events-dlq' },
+  },
+  topics: {
+    // The offer-events queue is the topic's default subscriber; consumers add their own filtered queues.
+    offerEvents: {
+      name: 'offer-events',
+      subscriptions: [{ queue: 'offerEvents', rawMessageDelivery: true, deadLetterQueue: 'offerEventsDlq' }],
+    },
   },
   tables: {
     ledger: { name: 'offers-ledger', definition: ledgerTableDefinition },
@@ -69,5 +95,6 @@ export const localResources = {
 
 export type LocalResources = typeof localResources
 export type QueueKey = keyof LocalResources['queues']
+export type TopicKey = keyof LocalResources['topics']
 export type TableKey = keyof LocalResources['tables']
 export type SecretKey = keyof LocalResources['secrets']

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import { SNSClient } from '@aws-sdk/client-sns'
 import { SQSClient } from '@aws-sdk/client-sqs'
-import { LOCAL_CREDENTIALS, localResources, type QueueKey } from './definitions'
+import { LOCAL_CREDENTIALS, localResources, type QueueKey, type TopicKey } from './definitions'
 import { startDynamoDb } from './dynamodb'
 import { createResources } from './resources'
 import { type LocalSecretsManager, startSecretsManager } from './secretsManager'
@@ -9,11 +10,12 @@ import { startSqs } from './sqs'
 
 export type { CallCounter, CallSummary, CountedCall } from './callCounter'
 export { startCallCounter, summarizeCalls } from './callCounter'
-export type { QueueKey, SecretKey, TableKey } from './definitions'
+export type { QueueKey, SecretKey, TableKey, TopicKey } from './definitions'
 export { LOCAL_CREDENTIALS, localResources } from './definitions'
 export { createResources } from './resources'
 export type { LocalSecretsManager } from './secretsManager'
 export { startSecretsManager } from './secretsManager'
+export { addQueueSubscriber, subscribeQueue } from './topics'
 
 export interface LocalAwsOptions {
   /** Secret values by key (`sparkfly`, `webhook`) or by name (`sparkfly/api`); objects are stored as JSON. */
@@ -26,12 +28,15 @@ export interface LocalAwsOptions {
 
 export interface LocalAws {
   region: string
-  endpoints: { sqs: string; dynamodb: string; secretsManager: string }
+  /** `sns` is the SQS endpoint: fauxqs serves both. */
+  endpoints: { sqs: string; sns: string; dynamodb: string; secretsManager: string }
   /** The Secrets Manager endpoint's handle: `put`, `counters`, `resetCounters`. */
   secretsManager: LocalSecretsManager
   /** Queue URLs. */
   queues: Record<QueueKey, string>
   queueArns: Record<QueueKey, string>
+  /** Topic ARNs. */
+  topics: Record<TopicKey, string>
   tables: { ledger: string; idempotency: string }
   secretIds: { sparkfly: string; webhook: string }
   /** False on dynalite: TTL attributes are stored but items never expire. */
@@ -45,7 +50,7 @@ const mapValues = <K extends string, V, R>(record: Record<K, V>, fn: (value: V) 
   Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value as V)])) as Record<K, R>
 
 /**
- * Starts local SQS (fauxqs), DynamoDB (dynalite) and Secrets Manager on free loopback ports and
+ * Starts local SQS and SNS (fauxqs), DynamoDB (dynalite) and Secrets Manager on free loopback ports and
  * creates every resource of {@link localResources} in them.
  *
  * @example
@@ -70,6 +75,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     ])
     const clients = {
       sqs: new SQSClient({ region, endpoint: sqs.url, credentials: LOCAL_CREDENTIALS }),
+      sns: new SNSClient({ region, endpoint: sqs.url, credentials: LOCAL_CREDENTIALS }),
       dynamodb: new DynamoDBClient({ region, endpoint: dynamodb.url, credentials: LOCAL_CREDENTIALS }),
       secretsManager: new SecretsManagerClient({
         region,
@@ -84,7 +90,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       for (const client of Object.values(clients)) client.destroy()
     })
 
-    const endpoints = { sqs: sqs.url, dynamodb: dynamodb.url, secretsManager: secretsManager.url }
+    const endpoints = {
+      sqs: sqs.url,
+      sns: sqs.url,
+      dynamodb: dynamodb.url,
+      secretsManager: secretsManager.url,
+    }
     const queues = mapValues(created.queues, (queue) => queue.url)
     const secretIds = mapValues(created.secrets, (secret) => secret.name)
     return {
@@ -93,6 +104,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       secretsManager,
       queues,
       queueArns: mapValues(created.queues, (queue) => queue.arn),
+      topics: mapValues(created.topics, (topic) => topic.arn),
       tables: created.tables,
       secretIds,
       ttlEnabled: created.ttlEnabled,
@@ -102,10 +114,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+        AWS_ENDPOINT_URL_SNS: endpoints.sns,
         AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
         LEDGER_TABLE: created.tables.ledger,
         IDEMPOTENCY_TABLE: created.tables.idempotency,
+        OFFER_EVENTS_TOPIC_ARN: created.topics.offerEvents.arn,
         OFFER_EVENTS_QUEUE_URL: queues.offerEvents,
         ISSUANCE_DLQ_URL: queues.loyaltyEventsDlq,
         BULK_VOID_DLQ_URL: queues.voidRequestsDlq,

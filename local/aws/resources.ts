@@ -9,13 +9,16 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager'
+import type { SNSClient } from '@aws-sdk/client-sns'
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs'
 import type { QueueDefinition, ResourceDefinitions } from './definitions'
+import { type CreatedTopic, createTopics } from './topics'
 
 /** Creates the resources of one {@link ResourceDefinitions} object through the real SDK clients. */
 
 export interface ResourceClients {
   sqs: SQSClient
+  sns: SNSClient
   dynamodb: DynamoDBClient
   secretsManager: SecretsManagerClient
 }
@@ -35,6 +38,7 @@ export interface CreatedQueue {
 
 export interface CreatedResources<D extends ResourceDefinitions> {
   queues: { [K in keyof D['queues']]: CreatedQueue }
+  topics: { [K in keyof D['topics']]: CreatedTopic }
   tables: { [K in keyof D['tables']]: string }
   secrets: { [K in keyof D['secrets']]: { name: string; arn: string } }
   /** Whether TTL could be enabled (false on dynalite, which has no UpdateTimeToLive). */
@@ -153,7 +157,8 @@ async function createSecrets(
 }
 
 /**
- * Creates the queues (dead-letter queues first, with RedrivePolicy on their sources), the tables
+ * Creates the queues (dead-letter queues first, with RedrivePolicy on their sources), the topics and their
+ * subscriptions, the tables
  * and the secrets of `definitions`. Tables and secrets that already exist are kept.
  */
 export async function createResources<D extends ResourceDefinitions>(
@@ -161,10 +166,15 @@ export async function createResources<D extends ResourceDefinitions>(
   clients: ResourceClients,
   options: CreateResourcesOptions = {},
 ): Promise<CreatedResources<D>> {
-  const [queues, { tables, ttlEnabled }, secrets] = await Promise.all([
-    createQueues(clients.sqs, definitions.queues, options.visibilityTimeoutSeconds),
+  const createQueuesAndTopics = async () => {
+    const queues = await createQueues(clients.sqs, definitions.queues, options.visibilityTimeoutSeconds)
+    const queueArns = Object.fromEntries(Object.entries(queues).map(([key, queue]) => [key, queue.arn]))
+    return { queues, topics: await createTopics(clients.sns, definitions.topics, queueArns) }
+  }
+  const [{ queues, topics }, { tables, ttlEnabled }, secrets] = await Promise.all([
+    createQueuesAndTopics(),
     createTables(clients.dynamodb, definitions.tables),
     createSecrets(clients.secretsManager, definitions.secrets, options.secrets ?? {}),
   ])
-  return { queues, tables, secrets, ttlEnabled } as CreatedResources<D>
+  return { queues, topics, tables, secrets, ttlEnabled } as CreatedResources<D>
 }

@@ -5,6 +5,7 @@
  */
 import { iso } from './clock'
 import { DEFAULT_TOKEN_TTL_SECONDS, type SandboxCore, zeroCounters } from './core'
+import { activityAdminRoutes } from './elsewhere'
 import { accountIdentity, accountKey } from './ids'
 import { credentialFields, offerStateFields } from './serialize'
 import {
@@ -437,6 +438,10 @@ export const adminRoutes: readonly AdminRoute[] = [
       return a.revokeToken(b.token as string) ? ok({ revoked: true }) : ok({ error: 'unknown token' }, 404)
     },
   },
+  ...activityAdminRoutes.map((r) => ({
+    ...r,
+    run: (_a: SandboxAdmin, core: SandboxCore, body: Json, param: string) => r.run(core, body, param),
+  })),
 ]
 
 /** Answers one admin request; `path` is the part after /_sandbox. */

@@ -27,6 +27,8 @@ export interface Reply {
   status: number
   body?: unknown
   headers?: Record<string, string>
+  /** A JSON body written chunk by chunk as it is produced (the streamed report), instead of `body`. */
+  stream?: Iterable<string>
 }
 
 export type Resolver = (ctx: RequestContext) => Reply

@@ -28,6 +28,7 @@ import {
   voidOfferState,
   voidOfferStateByMemberIdentifier,
 } from './resolvers/offerStates'
+import { memberActivities, offerActivityReport } from './resolvers/reports'
 import type { OperationName } from './types'
 
 export const BASE_PATH = '/v1.0'
@@ -82,6 +83,10 @@ export const routes: readonly Route[] = [
   route('PUT', '/members/:member_id/offer_states/:offerstate_id', 'offerStates.update', updateOfferState),
   route('POST', '/members/:member_id/offer_states/:offerstate_id', 'offerStates.redeem', redeemOfferState),
   route('POST', '/members/:member_id/offer_states/:offerstate_id/void', 'offerStates.void', voidOfferState),
+
+  // Reports and activities
+  route('GET', '/reports/offer_activity', 'reports.offerActivity', offerActivityReport),
+  route('GET', '/activities/offers', 'activities.offers', memberActivities),
 ]
 
 export interface RouteMatch {

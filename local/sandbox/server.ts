@@ -7,6 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { Readable } from 'node:stream'
+import { recordApiActivity } from './activity'
 import { ADMIN_PREFIX, handleAdmin } from './admin'
 import { iso } from './clock'
 import { record, type SandboxCore } from './core'
@@ -22,10 +24,16 @@ interface Outgoing {
   status: number
   body?: unknown
   headers?: Record<string, string>
+  stream?: Iterable<string>
 }
 
 function send(res: ServerResponse, reply: Outgoing): void {
   if (res.destroyed || res.writableEnded) return
+  if (reply.stream) {
+    res.writeHead(reply.status, { ...reply.headers, 'Content-Type': 'application/json; charset=utf-8' })
+    Readable.from(reply.stream).pipe(res)
+    return
+  }
   const headers: Record<string, string | number> = { ...reply.headers }
   let payload = ''
   if (reply.body !== undefined) {
@@ -268,7 +276,7 @@ function runOperation(
   const { operation } = match.route
   try {
     const accountId = operation === 'auth' ? 0 : authenticate(core, request)
-    return match.route.resolve({
+    const reply = match.route.resolve({
       method: request.entry.method,
       params: match.params,
       query: request.url.searchParams,
@@ -280,6 +288,8 @@ function runOperation(
       accountId,
       readings: core.readings,
     })
+    recordApiActivity(core.store, core.clock.now(), operation, match.params, reply)
+    return reply
   } catch (error) {
     if (error instanceof SparkflyReply) return { status: error.status, body: error.body(request.requestId) }
     console.error(`[sandbox] ${operation} failed (${request.requestId}):`, error)

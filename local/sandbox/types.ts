@@ -27,6 +27,8 @@ export const OPERATIONS = [
   'offerStates.redeem',
   'offerStates.void',
   'offerStates.voidByMemberIdentifier',
+  'reports.offerActivity',
+  'activities.offers',
 ] as const
 
 export type OperationName = (typeof OPERATIONS)[number]

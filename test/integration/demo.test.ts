@@ -26,7 +26,14 @@ describe('npm run demo', () => {
     expect(out).toMatch(/the same without a token\s+401/)
     expect(out).toMatch(/sweep: +found 1, voided 1, already redeemed 0, failed 0, remaining 0/)
     expect(out).toContain(
-      'offer events published: offer.issued x5, offer.redeemed x2, offer.voided x1, offer.expired x1',
+      'offer events published: offer.issued x5, offer.redeemed x3, offer.voided x1, offer.expired x1',
+    )
+    expect(out).toMatch(/reconcile: \d+ activity rows, 1 applied, \d+ already in the ledger, drift 0/)
+    expect(out).toContain(
+      'ledger: redeemed (changedBy sparkfly:redeem); event offer.redeemed changedBy sparkfly:redeem',
+    )
+    expect(out).toContain(
+      'second subscriber (filter ce-type = offer.redeemed): 3 event(s), types: offer.redeemed',
     )
     expect(out).toContain('loyalty-events dead-letter queue: 2 message(s)')
     expect(out).toContain('malformed_json: Message body is not valid JSON')

@@ -152,15 +152,15 @@ describe('issue-offers handler', () => {
   it('given a failure after Sparkfly accepted the offer, the redelivery finds it by external_ref_id and completes', async () => {
     const event = cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(0).id } })
     const record = sqsRecord(event)
-    const queueUrl = process.env.OFFER_EVENTS_QUEUE_URL!
+    const topicArn = process.env.OFFER_EVENTS_TOPIC_ARN!
     system.sandbox.admin.resetCounters()
 
-    // when publishing the event fails (the queue is unreachable) after Sparkfly issued the offer
-    process.env.OFFER_EVENTS_QUEUE_URL = `${queueUrl}-missing`
+    // when publishing the event fails (the topic is unreachable) after Sparkfly issued the offer
+    process.env.OFFER_EVENTS_TOPIC_ARN = `${topicArn}-missing`
     resetConfig()
     resetAppContext()
     const failed = await invoke([record])
-    process.env.OFFER_EVENTS_QUEUE_URL = queueUrl
+    process.env.OFFER_EVENTS_TOPIC_ARN = topicArn
     resetConfig()
     resetAppContext()
     expect(failed.batchItemFailures).toHaveLength(1)

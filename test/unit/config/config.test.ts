@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { sparkflyClientConfig } from '../../../lib/app/context'
+import { offerEventPublisher, sparkflyClientConfig } from '../../../lib/app/context'
 import { ConfigurationError, getConfig } from '../../../lib/config'
+import { SqsOfferEventPublisher } from '../../../lib/events/outbound'
+import { SnsOfferEventPublisher } from '../../../lib/events/snsPublisher'
 
 const required = {
   SPARKFLY_SECRET_ID: 'prod/sparkfly',
@@ -85,5 +87,18 @@ describe('getConfig', () => {
       expect(message).toContain(name)
     }
     expect(message).not.toMatch(/not a url|soon/)
+  })
+
+  it('publishes offer events to the topic when one is given, else to the queue, and requires one of them', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:offer-events'
+    expect(offerEventPublisher(getConfig({ ...required, OFFER_EVENTS_TOPIC_ARN: topic }))).toBeInstanceOf(
+      SnsOfferEventPublisher,
+    )
+    expect(offerEventPublisher(getConfig({ ...required }))).toBeInstanceOf(SqsOfferEventPublisher)
+    const { OFFER_EVENTS_QUEUE_URL: _queue, ...neither } = required
+    expect(() => getConfig(neither)).toThrow(/OFFER_EVENTS_TOPIC_ARN: required/)
+    expect(() => getConfig({ ...neither, OFFER_EVENTS_TOPIC_ARN: 'offer-events' })).toThrow(
+      /OFFER_EVENTS_TOPIC_ARN/,
+    )
   })
 })

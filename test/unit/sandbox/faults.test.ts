@@ -213,7 +213,9 @@ describe('lost answers: the operation runs, then its answer is lost', () => {
     const os = await issue(api, { campaign_id: sandbox.fixtures.campaigns.active.xid, member_id: member.id })
     sandbox.admin.setFaults({ failNext: { status: 'apply-then-reset', operation: 'offerStates.redeem' } })
     const redeem = { offer_state: { status: 'redeemed' } }
-    await expect(api('POST', `/members/${member.id}/offer_states/${os.id}`, redeem)).rejects.toThrow(TypeError)
+    await expect(api('POST', `/members/${member.id}/offer_states/${os.id}`, redeem)).rejects.toThrow(
+      TypeError,
+    )
     expect(sandbox.admin.getOfferState(os.id)?.status).toBe('redeemed')
     expect(sandbox.admin.requests().at(-1)).toMatchObject({
       status: 0,

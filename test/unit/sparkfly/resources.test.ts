@@ -28,6 +28,8 @@ function sparkflyLike(request: SeenRequest): Response {
   }
   if (path.startsWith('/v1.0/credentials'))
     return json(request.method === 'POST' ? 201 : 200, bodies.credential())
+  if (path === '/v1.0/reports/offer_activity') return json(200, [])
+  if (path === '/v1.0/activities/offers') return json(200, { page: 1, collection: [] })
   if (/^\/v1\.0\/members\/\d+\/offer_states$/.test(path) && request.method === 'GET') {
     return json(200, {
       page: 1,
@@ -209,14 +211,41 @@ const cases: Case[] = [
     path: '/v1.0/members/offer_states/7/void',
     query: { member_identifier: 'ext/42?a' },
   },
+  {
+    name: 'reports.offerActivity',
+    call: async (c) => {
+      const rows = await c.reports.offerActivity({
+        from_reported_datetime: '2026-11-23T00:00:00Z',
+        to_reported_datetime: '2026-11-23T06:00:00Z',
+        channel_id: 7,
+        type: 'redeem',
+      })
+      for await (const _ of rows) break
+    },
+    method: 'GET',
+    path: '/v1.0/reports/offer_activity',
+    query: {
+      from_reported_datetime: '2026-11-23T00:00:00Z',
+      to_reported_datetime: '2026-11-23T06:00:00Z',
+      channel_id: '7',
+      type: 'redeem',
+    },
+  },
+  {
+    name: 'activities.offers',
+    call: (c) => c.reports.memberActivities(42, { page: 2 }),
+    method: 'GET',
+    path: '/v1.0/activities/offers',
+    query: { member_id: '42', page: '2' },
+  },
 ]
 
 describe('Sparkfly resources: request building', () => {
-  it('covers all 19 operations', () => {
-    expect(new Set(cases.map((c) => c.name)).size).toBe(19)
+  it('covers all 21 operations', () => {
+    expect(new Set(cases.map((c) => c.name)).size).toBe(21)
   })
 
-  it('declares exactly these 19 operations plus /auth in the operation table', () => {
+  it('declares exactly these 21 operations plus /auth in the operation table', () => {
     expect(Object.keys(SPARKFLY_OPERATIONS).sort()).toEqual(['auth', ...cases.map((c) => c.name)].sort())
   })
 
