@@ -21,10 +21,11 @@ describe('issuance soak (short: 300 events, faults, lost answers, duplicates, cr
       crashes: 2,
       // Tokens die every 150 calls so that every worker's token expires at least once in this short run.
       tokenExpiresEveryCalls: 150,
-      // Time scaled further than the script's (lease 4 s + 5 s + 1 s batching window < visibility 11 s).
-      functionTimeoutMs: 4_000,
-      visibilityTimeoutSeconds: 11,
-      maxConcurrency: 10,
+      // Roomier than the script's scaled times (6 s, 15 s): a loaded 2-core machine must not turn slow invocations
+      // into timeouts and redrives. The visibility timeout still outlasts the claim lease (8 s + 5 s + 1 s window).
+      functionTimeoutMs: 8_000,
+      visibilityTimeoutSeconds: 20,
+      maxConcurrency: 5,
     })
     console.log(formatSoakReport(report))
 
