@@ -77,7 +77,10 @@ const schema = z.object({
   RECONCILE_TIME_MARGIN_MS: positiveInt(30_000),
   /** Time to read one window's streamed report. */
   RECONCILE_REPORT_TIMEOUT_MS: positiveInt(120_000),
-  /** Secret `{"identity","key"}` from which the token rotation mints the token it stores in SPARKFLY_SECRET_ID. */
+  /**
+   * Secret `{"identity","key"}` from which the token rotation mints the token it stores in SPARKFLY_SECRET_ID; on the
+   * other functions, where the Sparkfly client mints from when Sparkfly refuses a token-only SPARKFLY_SECRET_ID.
+   */
   SPARKFLY_CREDENTIALS_SECRET_ID: z.optional(nonEmpty()),
 })
 

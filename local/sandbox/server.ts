@@ -228,7 +228,7 @@ async function handleApi(ctx: ServerContext, request: ApiRequest): Promise<void>
 async function applied(ctx: ServerContext, request: ApiRequest, reply: Outgoing): Promise<Outgoing> {
   request.entry.appliedStatus = reply.status
   try {
-    await ctx.core.options.onApplied?.({ ...request.entry })
+    await ctx.core.options.onApplied?.({ ...request.entry }, { body: structuredClone(reply.body) })
   } catch {
     // an observer's failure never changes the answer
   }

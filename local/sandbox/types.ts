@@ -343,9 +343,10 @@ export interface SandboxOptions {
   /**
    * Called once per API request whose operation ran (its effect is in the store), BEFORE the answer leaves;
    * the answer waits for a returned promise. `appliedStatus` is the operation's status, `fault` a lost-answer
-   * fault about to replace it. Lets a harness crash a client between "applied" and "answered". Errors are ignored.
+   * fault about to replace it, `answer.body` the operation's own body (e.g. the issued offer state). Lets a harness
+   * crash a client between "applied" and "answered". Errors are ignored.
    */
-  onApplied?: (entry: Readonly<RequestLogEntry>) => void | Promise<void>
+  onApplied?: (entry: Readonly<RequestLogEntry>, answer: { body: unknown }) => void | Promise<void>
 }
 
 export interface SandboxFixtures {

@@ -7,10 +7,15 @@
  * - `startLocalSystem` runs the sandbox, SQS, DynamoDB, Secrets Manager and every other function in this process.
  *   The `issueOffers` poller runs in a child process (`issuanceWorker.ts`, the real handler behind the same
  *   Lambda-like event source), so a crash is a real SIGKILL: nothing in that process gets to clean up.
- * - Crashes are triggered from the sandbox's request observer right after Sparkfly answered an `offerStates.issue`
- *   with 201, so the worker always dies between a Sparkfly call and its acknowledgement. Right after each kill the
- *   soak counts the offers Sparkfly holds that the ledger does not (yet): the proof that the kill landed in that
- *   window. A new worker starts, like a new Lambda container.
+ * - Crashes are triggered by the sandbox itself while it applies an `offerStates.issue` (`crashes.ts`): killed before
+ *   the 201 is written, or frozen before and killed right after it left. Either way the worker dies between Sparkfly
+ *   applying the issue and recording it, whatever the machine's load; right after each kill the soak checks that the
+ *   trigger offer is not in the ledger, and at the end that it was recovered. A new worker starts, like a new Lambda
+ *   container.
+ * - Besides today's mix (500, 429, hangs, token expiries), 5% of issue calls lose their answer in each of the three
+ *   ways (`apply-then-503`, `apply-then-reset`, `apply-then-hang`): the offer exists, the worker cannot know.
+ * - The wait for the queue to drain is bounded by progress, not by time: it gives up only after a number of poll
+ *   rounds in which nothing moved (queue, dead letters, Sparkfly calls), enough to outlast a visibility timeout.
  * - Time is scaled down 5x from serverless.yml (function timeout 30 s -> 6 s, Sparkfly timeout 5 s -> 1 s,
  *   visibility 180 s -> 15 s) so a run takes minutes. The ratios that matter are kept: the visibility timeout
  *   exceeds the issuance claim lease (function timeout + 5 s), as 180 s exceeds 35 s in AWS.
@@ -26,21 +31,25 @@ import { queueDepth } from '../aws/queues'
 import { seededRandom } from '../sandbox/faults'
 import { type LocalSystem, startLocalSystem } from '../system'
 import { accountDlq, accountEvents, countMix, countOffers, issuedEventIds } from './account'
+import { type CrashReport, CrashSchedule, crashPoints } from './crashes'
 import { deliveries, type EventKind, type PlannedEvent, planEvents } from './plan'
 import { drainQueue, inLedger, offerLedgerKey, soakOffers } from './probes'
-import { exited, newWorkerTally, startWorker, stopWorker, type WorkerTally } from './worker'
+import { newWorkerTally, startWorker, stopWorker, type WorkerTally } from './worker'
 
+export { CrashPoint, type CrashReport } from './crashes'
 export { EventKind } from './plan'
 
 export interface SoakOptions {
   /** Loyalty events to send (default 10,000). */
   events?: number
-  /** Times the issuance process is killed mid-batch (default 1 + one per 4,000 events). */
+  /** Times the issuance process is killed mid-issue, alternately before and after the 201 (default 2 + one per 4,000 events). */
   crashes?: number
   /** Share of events delivered twice (default 0.1). */
   duplicateRate?: number
   /** Sandbox fault rates per Sparkfly call (default 5% 500, 5% 429 with Retry-After 1 s, 1% hung). */
   faults?: { '500'?: number; '429'?: number; hang?: number }
+  /** Share of `offerStates.issue` calls losing their answer, for each of apply-then-503/-reset/-hang (default 0.05). */
+  lostAnswerRate?: number
   /** Each Sparkfly token answers this many calls, then 401 (default 1,000). */
   tokenExpiresEveryCalls?: number
   /** Seed of the event mix and of the sandbox's fault rolls (default: random, printed in the report). */
@@ -53,20 +62,14 @@ export interface SoakOptions {
   sparkflyTimeoutMs?: number
   /** Concurrent issuance invocations (default: serverless.yml's, capped at 5 as the local system does). */
   maxConcurrency?: number
-  /** Give up waiting for the queue to drain after this long (default 20 min). */
-  timeoutMs?: number
+  /**
+   * Give up waiting for the queue to drain after this many poll rounds (500 ms each, longer on a loaded machine) in
+   * which nothing moved: no queue change, no dead letter, no Sparkfly call (default: 3 visibility timeouts' worth).
+   */
+  stallRounds?: number
   rootDir?: string
   /** Progress lines (default: none). */
   log?: (line: string) => void
-}
-
-export interface CrashReport {
-  /** `offerStates.issue` answers (201) seen when the worker was killed. */
-  afterIssues: number
-  /** Loyalty-events messages in flight (received, not acknowledged) right after the kill. */
-  inFlightMessages: number
-  /** Offers Sparkfly had issued that the ledger did not hold when the worker died (the crash window). */
-  issuedNotRecorded: number
 }
 
 export interface SoakReport {
@@ -98,12 +101,16 @@ export interface SoakReport {
   crashes: CrashReport[]
   /** Issuance invocations that hit the function timeout (Lambda would have killed them; locally they run on). */
   invocationTimeouts: number
+  /** Issuance workers that died without being killed by the soak (the function crashed its process). Must be 0. */
+  workerDeaths: number
   /** (event, rule) references with more than one offer, first 20. */
   duplicateRefs: string[]
   sparkflyCalls: Record<string, number>
   faultsInjected: Record<string, number>
   tokensMinted: number
   drained: boolean
+  /** Poll rounds in a row without progress when the wait ended (at most `stallRounds`). */
+  stallRoundsAtEnd: number
   wallTimeMs: number
   settings: {
     functionTimeoutMs: number
@@ -111,6 +118,7 @@ export interface SoakReport {
     sparkflyTimeoutMs: number
     maxConcurrency: number | 'default'
     faults: Required<NonNullable<SoakOptions['faults']>>
+    lostAnswerRate: number
     tokenExpiresEveryCalls: number
     duplicateRate: number
   }
@@ -126,6 +134,7 @@ interface SoakSettings {
   crashesWanted: number
   duplicateRate: number
   faults: SoakReport['settings']['faults']
+  lostAnswerRate: number
   tokenExpiresEveryCalls: number
   seed: number
   runId: string
@@ -133,7 +142,7 @@ interface SoakSettings {
   visibilityTimeoutSeconds: number
   sparkflyTimeoutMs: number
   maxConcurrency: number | undefined
-  timeoutMs: number
+  stallRounds: number
   rootDir: string
 }
 
@@ -142,17 +151,6 @@ interface SandboxTally {
   faultsInjected: Record<string, number>
   issuedAnswers: number
   tokensMinted: number
-}
-
-/** When to kill the worker next (by Sparkfly issue answers), and what each kill left behind. */
-interface CrashSchedule {
-  points: number[]
-  at: number
-  /** Set while crashes are armed; the sandbox observer calls it once `at` is reached. */
-  onPoint: (() => void) | undefined
-  /** The crash being recorded and the worker being restarted. */
-  inProgress: Promise<void> | undefined
-  reports: CrashReport[]
 }
 
 /** The soak's state, shared by its steps. */
@@ -167,30 +165,40 @@ interface SoakState {
   readonly queueUrl: string
   readonly workerTally: WorkerTally
   worker: ChildProcess | undefined
+  /** Workers that died without being killed by the soak (a crash of the function itself). Must be 0. */
+  workerDeaths: number
+  stopping: boolean
   events: PlannedEvent[]
   bodies: string[]
   expectedOffers: number
   drained: boolean
+  stallRounds: number
 }
+
+const POLL_MS = 500
 
 function resolveSettings(options: SoakOptions): SoakSettings {
   const eventCount = options.events ?? 10_000
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
+  const functionTimeoutMs = options.functionTimeoutMs ?? 6_000
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 15
   return {
     started: Date.now(),
     log: options.log ?? (() => undefined),
     eventCount,
-    crashesWanted: options.crashes ?? 1 + Math.floor(eventCount / 4_000),
+    crashesWanted: options.crashes ?? 2 + Math.floor(eventCount / 4_000),
     duplicateRate: options.duplicateRate ?? 0.1,
     faults: { '500': 0.05, '429': 0.05, hang: 0.01, ...options.faults },
+    lostAnswerRate: options.lostAnswerRate ?? 0.05,
     tokenExpiresEveryCalls: options.tokenExpiresEveryCalls ?? 1_000,
     seed,
     runId: seed.toString(36),
-    functionTimeoutMs: options.functionTimeoutMs ?? 6_000,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 15,
+    functionTimeoutMs,
+    visibilityTimeoutSeconds,
     sparkflyTimeoutMs: options.sparkflyTimeoutMs ?? 1_000,
     maxConcurrency: options.maxConcurrency,
-    timeoutMs: options.timeoutMs ?? 20 * 60_000,
+    stallRounds:
+      options.stallRounds ?? Math.ceil((3 * visibilityTimeoutSeconds * 1000 + functionTimeoutMs) / POLL_MS),
     rootDir: resolve(options.rootDir ?? process.cwd()),
   }
 }
@@ -198,13 +206,7 @@ function resolveSettings(options: SoakOptions): SoakSettings {
 /** Step 1: the local system (everything but issuance, which runs in the worker) and the clients to read it. */
 async function setup(settings: SoakSettings): Promise<SoakState> {
   const tally: SandboxTally = { faultsInjected: {}, issuedAnswers: 0, tokensMinted: 0 }
-  const crash: CrashSchedule = {
-    points: [],
-    at: Number.POSITIVE_INFINITY,
-    onPoint: undefined,
-    inProgress: undefined,
-    reports: [],
-  }
+  const crash = new CrashSchedule()
   const system = await startSoakSystem(settings, tally, crash)
   const { region, endpoints } = system.aws
   return {
@@ -220,15 +222,20 @@ async function setup(settings: SoakSettings): Promise<SoakState> {
     queueUrl: system.aws.queues.loyaltyEvents,
     workerTally: newWorkerTally(),
     worker: undefined,
+    workerDeaths: 0,
+    stopping: false,
     events: [],
     bodies: [],
     expectedOffers: 0,
     drained: false,
+    stallRounds: 0,
   }
 }
 
 function startSoakSystem(settings: SoakSettings, tally: SandboxTally, crash: CrashSchedule) {
   const { faults } = settings
+  const mix = { '500': faults['500'], '429': faults['429'], hang: faults.hang }
+  const lost = settings.lostAnswerRate
   return startLocalSystem({
     rootDir: settings.rootDir,
     importModule: (path) => import(path),
@@ -243,7 +250,15 @@ function startSoakSystem(settings: SoakSettings, tally: SandboxTally, crash: Cra
     },
     sandbox: {
       faults: {
-        rates: { '500': faults['500'], '429': faults['429'], hang: faults.hang },
+        rates: mix,
+        perOperation: {
+          'offerStates.issue': {
+            ...mix,
+            'apply-then-503': lost,
+            'apply-then-reset': lost,
+            'apply-then-hang': lost,
+          },
+        },
         retryAfterSeconds: 1,
         seed: settings.seed,
         tokenExpiresEveryCalls: settings.tokenExpiresEveryCalls,
@@ -252,19 +267,21 @@ function startSoakSystem(settings: SoakSettings, tally: SandboxTally, crash: Cra
         const { faultsInjected } = tally
         if (entry.fault) faultsInjected[String(entry.fault)] = (faultsInjected[String(entry.fault)] ?? 0) + 1
         if (entry.operation === 'auth' && entry.status === 204) tally.tokensMinted += 1
-        if (entry.operation === 'offerStates.issue' && entry.status === 201) {
-          tally.issuedAnswers += 1
-          if (tally.issuedAnswers >= crash.at) crash.onPoint?.()
-        }
+        if (entry.operation === 'offerStates.issue' && entry.status === 201) tally.issuedAnswers += 1
+        crash.onAnswered(entry)
       },
+      onApplied: (entry, answer) => crash.onApplied(entry, answer),
     },
   })
 }
 
-/** A new issuance "container". */
-function startIssuanceWorker(state: SoakState): Promise<ChildProcess> {
+/**
+ * A new issuance "container". One that dies on its own (not a planned crash, not the teardown) is counted, its last
+ * output logged, and replaced, as Lambda would start a new container.
+ */
+async function startIssuanceWorker(state: SoakState): Promise<ChildProcess> {
   const { settings } = state
-  return startWorker(
+  const child = await startWorker(
     {
       rootDir: settings.rootDir,
       queueUrl: state.queueUrl,
@@ -274,6 +291,24 @@ function startIssuanceWorker(state: SoakState): Promise<ChildProcess> {
     },
     state.workerTally,
   )
+  child.once('exit', (code, signal) => {
+    if (state.stopping || state.crash.killed(child) || state.worker !== child) return
+    state.workerDeaths += 1
+    settings.log(
+      `  the issuance worker died on its own (${signal ?? `exit ${code}`}): ${state.workerTally.output.join('').slice(-1500)}`,
+    )
+    state.crash.inProgress ??= startIssuanceWorker(state).then(
+      (next) => {
+        state.worker = next
+        state.crash.inProgress = undefined
+      },
+      (error: unknown) => {
+        state.crash.inProgress = undefined
+        settings.log(`  could not start a new worker: ${String(error)}`)
+      },
+    )
+  })
+  return child
 }
 
 /** Step 2: the events and the order their messages go out in. */
@@ -284,47 +319,37 @@ function plan(state: SoakState): void {
   state.expectedOffers = state.events.reduce((sum, event) => sum + event.refs.length, 0)
 }
 
-/** Step 3: crash points spread over the run, by Sparkfly issue answers. */
+/** Step 3: crash points spread over the run, by issues Sparkfly applied. */
 function scheduleCrashes(state: SoakState): void {
-  const { crash, settings } = state
-  const wanted = settings.crashesWanted
-  crash.points = Array.from({ length: wanted }, (_, k) =>
-    Math.max(5, Math.floor((state.expectedOffers * (k + 1)) / (wanted + 1))),
+  state.crash.arm(
+    {
+      worker: () => state.worker,
+      inspect: (triggerOfferId) => inspectCrash(state, triggerOfferId),
+      restart: async () => {
+        state.worker = await startIssuanceWorker(state)
+      },
+      log: state.settings.log,
+    },
+    crashPoints(state.settings.crashesWanted, state.expectedOffers),
   )
-  crash.at = crash.points[0] ?? Number.POSITIVE_INFINITY
-  crash.onPoint = () => crashNow(state)
 }
 
-/** SIGKILLs the worker, records what the kill left behind, and starts a new worker. */
-function crashNow(state: SoakState): void {
-  const { crash } = state
-  if (crash.inProgress || !state.worker) return
-  const victim = state.worker
-  const afterIssues = state.tally.issuedAnswers
-  victim.kill('SIGKILL')
-  crash.at = crash.points[crash.reports.length + 1] ?? Number.POSITIVE_INFINITY
-  crash.inProgress = (async () => {
-    await exited(victim)
-    crash.reports.push(await inspectCrash(state, afterIssues))
-    state.worker = await startIssuanceWorker(state)
-    crash.inProgress = undefined
-  })()
-}
-
-/** What a kill left: messages in flight, and offers Sparkfly issued that the ledger does not hold. */
-async function inspectCrash(state: SoakState, afterIssues: number): Promise<CrashReport> {
-  // DynamoDB writes the worker had already sent may still land; then look at what it left behind.
-  await sleep(300)
+/** What a kill left: the trigger offer recorded or not, messages in flight, recent offers not in the ledger. */
+async function inspectCrash(
+  state: SoakState,
+  triggerOfferId: number,
+): Promise<Pick<CrashReport, 'recordedAtKill' | 'inFlightMessages' | 'issuedNotRecorded'>> {
+  const { documents, system } = state
+  const recordedAtKill = (await inLedger(documents, system.aws.tables.ledger, [triggerOfferId])).has(
+    offerLedgerKey(triggerOfferId),
+  )
   const inFlightMessages = (await queueDepth(state.queueUrl)).inFlight
-  const recent = soakOffers(state.system, state.settings.runId)
+  const recent = soakOffers(system, state.settings.runId)
     .slice(-300)
     .map((o) => o.offer_state_id)
-  const recorded = await inLedger(state.documents, state.system.aws.tables.ledger, recent)
+  const recorded = await inLedger(documents, system.aws.tables.ledger, recent)
   const issuedNotRecorded = recent.filter((id) => !recorded.has(offerLedgerKey(id))).length
-  state.settings.log(
-    `  crash ${state.crash.reports.length + 1}: SIGKILL after ${afterIssues} issues; ${inFlightMessages} messages in flight, ${issuedNotRecorded} offers issued but not yet in the ledger`,
-  )
-  return { afterIssues, inFlightMessages, issuedNotRecorded }
+  return { recordedAtKill, inFlightMessages, issuedNotRecorded }
 }
 
 /** Step 4: every message, 10 per batch, a few batches at a time. */
@@ -351,35 +376,52 @@ async function sendAll(state: SoakState): Promise<void> {
   )
 }
 
-/** Step 5: wait until every message is acknowledged or dead-lettered (and no crash is being handled). */
+/** A fingerprint of everything that moves while the soak makes progress. */
+async function progressMark(
+  state: SoakState,
+): Promise<{ mark: string; total: number; visible: number; inFlight: number }> {
+  const counts = await queueDepth(state.queueUrl)
+  const dlq = await queueDepth(state.system.aws.queues.loyaltyEventsDlq)
+  const calls = Object.values(state.system.sandbox.admin.counters()).reduce((a, b) => a + b, 0)
+  return { mark: `${counts.visible}/${counts.inFlight}/${dlq.total}/${calls}`, ...counts }
+}
+
+/**
+ * Step 5: wait until every message is acknowledged or dead-lettered (and no crash is being handled), or until
+ * `stallRounds` poll rounds in a row saw no progress at all. No wall-clock bound: a slow machine only slows it.
+ */
 async function waitForDrain(state: SoakState): Promise<void> {
   const { crash, settings } = state
-  const deadline = settings.started + settings.timeoutMs
   let quietChecks = 0
-  let lastProgress = 0
-  while (Date.now() < deadline) {
-    await sleep(500)
+  let lastMark = ''
+  let lastLog = 0
+  while (state.stallRounds < settings.stallRounds) {
+    await sleep(POLL_MS)
     if (crash.inProgress) {
       await crash.inProgress
+      state.stallRounds = 0
       continue
     }
-    const counts = await queueDepth(state.queueUrl)
-    quietChecks = counts.total === 0 ? quietChecks + 1 : 0
+    const { mark, total, visible, inFlight } = await progressMark(state)
+    state.stallRounds = mark === lastMark ? state.stallRounds + 1 : 0
+    lastMark = mark
+    quietChecks = total === 0 ? quietChecks + 1 : 0
     if (quietChecks >= 3) {
       state.drained = true
       break
     }
-    if (Date.now() - lastProgress > 10_000) {
-      lastProgress = Date.now()
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now()
       settings.log(
-        `  ${Math.round((Date.now() - settings.started) / 1000)} s: ${state.tally.issuedAnswers} issued, queue ${counts.visible} visible / ${counts.inFlight} in flight`,
+        `  ${Math.round((Date.now() - settings.started) / 1000)} s: ${state.tally.issuedAnswers} issued, queue ${visible} visible / ${inFlight} in flight`,
       )
     }
   }
-  crash.onPoint = undefined
-  if (crash.reports.length < settings.crashesWanted && state.drained) {
+  if (!state.drained) settings.log(`  no progress for ${state.stallRounds} poll rounds: giving up`)
+  crash.disarm()
+  if (crash.reports.length < crash.wanted && state.drained) {
     settings.log(
-      `  only ${crash.reports.length} of ${settings.crashesWanted} crashes happened before the queue drained`,
+      `  only ${crash.reports.length} of ${crash.wanted} crashes happened before the queue drained`,
     )
   }
 }
@@ -419,6 +461,11 @@ async function verify(state: SoakState): Promise<Verification> {
   )
   const offerEvents = await drainQueue(state.sqs, system.aws.queues.offerEvents)
   const issued = issuedEventIds(offerEvents)
+  for (const crash of state.crash.reports) {
+    const key = offerLedgerKey(crash.triggerOfferId)
+    crash.recoveredAfter =
+      recorded.has(key) && issued.has(`offer.issued:${key}`) && byRef.get(crash.triggerRef) === 1
+  }
   return {
     offersInSandbox: offers.length,
     duplicates,
@@ -450,10 +497,12 @@ function report(state: SoakState, verification: Verification): SoakReport {
     ...verification,
     crashes: state.crash.reports,
     invocationTimeouts: state.workerTally.invocationTimeouts,
+    workerDeaths: state.workerDeaths,
     sparkflyCalls: Object.fromEntries(Object.entries(counters).filter(([, n]) => n > 0)),
     faultsInjected: state.tally.faultsInjected,
     tokensMinted: state.tally.tokensMinted,
     drained: state.drained,
+    stallRoundsAtEnd: state.stallRounds,
     wallTimeMs: Date.now() - settings.started,
     settings: {
       functionTimeoutMs: settings.functionTimeoutMs,
@@ -461,6 +510,7 @@ function report(state: SoakState, verification: Verification): SoakReport {
       sparkflyTimeoutMs: settings.sparkflyTimeoutMs,
       maxConcurrency: settings.maxConcurrency ?? 'default',
       faults: settings.faults,
+      lostAnswerRate: settings.lostAnswerRate,
       tokenExpiresEveryCalls: settings.tokenExpiresEveryCalls,
       duplicateRate: settings.duplicateRate,
     },
@@ -469,7 +519,8 @@ function report(state: SoakState, verification: Verification): SoakReport {
 
 /** Last step, always: stop the worker, the clients and the local system. */
 async function teardown(state: SoakState): Promise<void> {
-  state.crash.onPoint = undefined
+  state.stopping = true
+  state.crash.disarm()
   if (state.worker) await stopWorker(state.worker)
   state.sqs.destroy()
   state.documents.destroy()
@@ -503,6 +554,7 @@ export function formatSoakReport(report: SoakReport): string {
   return [
     `Issuance soak (seed ${report.seed})`,
     `  faults: ${s.faults['500'] * 100}% 500, ${s.faults['429'] * 100}% 429 (Retry-After 1 s), ${s.faults.hang * 100}% hung; token expires every ${n(s.tokenExpiresEveryCalls)} calls; ${s.duplicateRate * 100}% delivered twice`,
+    `  lost answers on issue: ${s.lostAnswerRate * 100}% each of apply-then-503, apply-then-reset, apply-then-hang`,
     `  timing: function timeout ${s.functionTimeoutMs} ms, visibility ${s.visibilityTimeoutSeconds} s, Sparkfly timeout ${s.sparkflyTimeoutMs} ms`,
     '',
     row(
@@ -539,15 +591,16 @@ export function formatSoakReport(report: SoakReport): string {
       n(report.offersWithoutIssuedEvent),
       report.offersWithoutIssuedEvent === 0 ? 'ok' : 'FAIL',
     ),
-    row('crashes (SIGKILL mid-batch)', n(report.crashes.length)),
+    row('crashes (SIGKILL mid-issue)', n(report.crashes.length)),
     ...report.crashes.map((crash, i) =>
       row(
-        `  #${i + 1} after ${n(crash.afterIssues)} issues`,
-        '',
-        `${crash.inFlightMessages} messages in flight, ${crash.issuedNotRecorded} issued in Sparkfly but not yet in the ledger`,
+        `  #${i + 1} ${crash.point} at issue ${n(crash.afterIssues)}`,
+        crashVerdict(crash) ? 'ok' : 'FAIL',
+        `offer ${crash.triggerOfferId} ${crash.recordedAtKill ? 'in' : 'not in'} the ledger at the kill, ${crash.recoveredAfter ? 'recovered' : 'NOT recovered'} after; ${crash.inFlightMessages} messages in flight`,
       ),
     ),
     row('invocations timed out', n(report.invocationTimeouts)),
+    row('workers that died on their own', n(report.workerDeaths), report.workerDeaths === 0 ? 'ok' : 'FAIL'),
     row(
       'Sparkfly calls',
       n(Object.values(report.sparkflyCalls).reduce((a, b) => a + b, 0)),
@@ -563,15 +616,24 @@ export function formatSoakReport(report: SoakReport): string {
         .join(', '),
     ),
     row('tokens minted', n(report.tokensMinted)),
-    row('queue drained', report.drained ? 'yes' : 'NO'),
+    row(
+      'queue drained',
+      report.drained ? 'yes' : 'NO',
+      report.drained ? '' : `no progress for ${report.stallRoundsAtEnd} poll rounds`,
+    ),
     row('wall time', `${(report.wallTimeMs / 1000).toFixed(1)} s`),
   ].join('\n')
 }
 
-/** True when the soak found no duplicate, no lost event and no inconsistency. */
+/** A crash is as planned when its trigger offer was not recorded at the kill and was recovered after. */
+const crashVerdict = (crash: CrashReport) => !crash.recordedAtKill && crash.recoveredAfter
+
+/** True when the soak found no duplicate, no lost event, no inconsistency and every crash was recovered. */
 export function soakPassed(report: SoakReport): boolean {
   return (
     report.drained &&
+    report.workerDeaths === 0 &&
+    report.crashes.every(crashVerdict) &&
     report.duplicates === 0 &&
     report.lost === 0 &&
     report.validEventsParked === 0 &&

@@ -305,14 +305,15 @@ describe('lost answers: the operation runs, then its answer is lost', () => {
 
   it('onApplied runs after the operation and before the answer leaves; the answer waits for it', async () => {
     let release: () => void = () => {}
-    const seen: Array<{ operation: string; appliedStatus?: number; inStore: number }> = []
+    const seen: Array<{ operation: string; appliedStatus?: number; inStore: number; id: unknown }> = []
     const { sandbox } = await setup({
-      onApplied: (entry) => {
+      onApplied: (entry, answer) => {
         if (entry.operation !== 'offerStates.issue') return
         seen.push({
           operation: entry.operation,
           appliedStatus: entry.appliedStatus,
           inStore: sandbox.admin.offerStates().length,
+          id: (answer.body as { offer_state?: { id?: unknown } }).offer_state?.id,
         })
         return new Promise<void>((resolve) => {
           release = resolve
@@ -325,7 +326,12 @@ describe('lost answers: the operation runs, then its answer is lost', () => {
       return a
     })
     while (seen.length === 0) await new Promise((r) => setTimeout(r, 5))
-    expect(seen[0]).toEqual({ operation: 'offerStates.issue', appliedStatus: 201, inStore: 1 })
+    expect(seen[0]).toEqual({
+      operation: 'offerStates.issue',
+      appliedStatus: 201,
+      inStore: 1,
+      id: sandbox.admin.offerStates()[0]?.offer_state_id,
+    })
     await new Promise((r) => setTimeout(r, 50))
     expect(answered).toBe(false)
     release()

@@ -10,6 +10,7 @@ import {
   SparkflyRateLimitError,
   SparkflyServerError,
   SparkflyTimeoutError,
+  type SparkflyTransport,
   SparkflyValidationError,
 } from '../../../lib/sparkfly'
 import { bodies, empty, fakeTransport, json, memoryLogger, networkError, type SeenRequest } from './helpers'
@@ -240,6 +241,35 @@ describe('retry decisions', () => {
       /about to time out/,
     )
     expect(requests).toHaveLength(1)
+  })
+})
+
+describe('aborted before the attempt', () => {
+  it('rejects with the caller reason and leaves no unhandled rejection of the transport (which rejects too, like fetch)', async () => {
+    const unhandled: unknown[] = []
+    const listener = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', listener)
+    try {
+      const transport: SparkflyTransport = async (_url, init) => {
+        if (init.signal.aborted) throw init.signal.reason
+        return json(200, bodies.credential())
+      }
+      const client = createSparkflyClientWithTokenProvider({
+        baseUrl: BASE,
+        tokenProvider: () => TOKEN,
+        transport,
+        logger: memoryLogger().logger,
+      })
+      const controller = new AbortController()
+      controller.abort(new Error('the issuance deadline passed'))
+      await expect(client.credentials.get(1, { signal: controller.signal })).rejects.toThrow(
+        /deadline passed/,
+      )
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', listener)
+    }
   })
 })
 
