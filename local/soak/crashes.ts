@@ -22,7 +22,7 @@ export interface CrashReport {
   point: CrashPoint
   /** Issues Sparkfly had applied (with their 201) when the worker was killed. */
   afterIssues: number
-  /** The offer state whose issue was being answered at the kill, and its external ref. */
+  /** The offer state whose issue was being answered at the kill, and its external ref (filled in at the end). */
   triggerOfferId: number
   triggerRef: string
   /** Whether the ledger held the trigger offer right after the kill. Must be false. */
@@ -47,7 +47,6 @@ export interface CrashHost {
 
 interface Trigger {
   offerId: number
-  ref: string
 }
 
 /** The crash points of a run: `count` kills spread over `expectedIssues`, alternating before and after the 201. */
@@ -59,10 +58,9 @@ export function crashPoints(count: number, expectedIssues: number): Array<{ at: 
 }
 
 function triggerOf(body: unknown): Trigger | undefined {
-  const offer = (body as { offer_state?: { id?: unknown; external_ref_id?: unknown } } | undefined)
-    ?.offer_state
+  const offer = (body as { offer_state?: { id?: unknown } } | undefined)?.offer_state
   if (typeof offer?.id !== 'number') return undefined
-  return { offerId: offer.id, ref: String(offer.external_ref_id) }
+  return { offerId: offer.id }
 }
 
 /** Runs the crash points from the sandbox's hooks; `inProgress` is set while a kill is inspected and recovered. */
@@ -140,7 +138,7 @@ export class CrashSchedule {
         point,
         afterIssues,
         triggerOfferId: trigger.offerId,
-        triggerRef: trigger.ref,
+        triggerRef: '',
         recoveredAfter: false,
         ...seen,
       })

@@ -463,6 +463,9 @@ async function verify(state: SoakState): Promise<Verification> {
   const issued = issuedEventIds(offerEvents)
   for (const crash of state.crash.reports) {
     const key = offerLedgerKey(crash.triggerOfferId)
+    // Sparkfly's issue answer does not carry the external ref: the sandbox's own record of the offer does.
+    const trigger = offers.find((offer) => offer.offer_state_id === crash.triggerOfferId)
+    crash.triggerRef = String(trigger?.external_ref_id)
     crash.recoveredAfter =
       recorded.has(key) && issued.has(`offer.issued:${key}`) && byRef.get(crash.triggerRef) === 1
   }
