@@ -42,11 +42,12 @@ export async function naiveHandler(event: SQSEvent, context: Context): Promise<S
         await issueForEvent(parseLoyaltyEvent(record.body), {
           offers: sparkflyOffers(sparkfly),
           ledger,
+          claims: ledger.issuanceClaims,
           publisher,
           rules,
           eventSource: config.EVENT_SOURCE,
           owner: `${context.awsRequestId}:${record.messageId}`,
-          leaseMs: context.getRemainingTimeInMillis() + 5_000,
+          callDeadline: new Date(Date.now() + context.getRemainingTimeInMillis() - 3_000),
         })
       } catch {
         batchItemFailures.push({ itemIdentifier: record.messageId })
