@@ -52,5 +52,8 @@ export function sparkflyClientConfig(config: AppConfig): SparkflyClientConfig {
     timeoutMs: config.SPARKFLY_TIMEOUT_MS,
     maxRetries: config.SPARKFLY_MAX_RETRIES,
     authMethod: config.SPARKFLY_AUTH_METHOD,
+    ...(config.SPARKFLY_CREDENTIALS_SECRET_ID
+      ? { credentialsSecretId: config.SPARKFLY_CREDENTIALS_SECRET_ID }
+      : {}),
   }
 }

@@ -45,7 +45,10 @@ const schema = z.object({
   SWEEP_TIME_MARGIN_MS: positiveInt(15_000),
   /** Offers the sweep reads per ledger page. */
   SWEEP_PAGE_SIZE: positiveInt(100),
-  /** Secret `{"identity","key"}` from which the token rotation mints the token it stores in SPARKFLY_SECRET_ID. */
+  /**
+   * Secret `{"identity","key"}` from which the token rotation mints the token it stores in SPARKFLY_SECRET_ID; on the
+   * other functions, where the Sparkfly client mints from when Sparkfly refuses a token-only SPARKFLY_SECRET_ID.
+   */
   SPARKFLY_CREDENTIALS_SECRET_ID: z.optional(nonEmpty()),
 })
 

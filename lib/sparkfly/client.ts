@@ -7,7 +7,7 @@ import {
   type SparkflyTokenProvider,
   type TokenMinter,
 } from './auth'
-import { SparkflyInvalidArgumentError, SparkflyNotFoundError } from './errors'
+import { SparkflyError, SparkflyInvalidArgumentError, SparkflyNotFoundError } from './errors'
 import { getDefaultSparkflyLogger, type SparkflyLogger } from './logger'
 import { type RequestContext, type RequestDefaults, type SparkflyRequester, sparkflyRequest } from './request'
 import { responseParser } from './resource'
@@ -66,6 +66,11 @@ export interface SparkflyClientConfig extends SparkflyClientCommonOptions {
   authUrl?: string
   /** Secret reader (default: the container-wide reader of `lib/aws/secrets`). */
   secretReader?: SecretReader
+  /**
+   * Secret `{"identity","key"}` to mint from when Sparkfly refuses the token of a token-only `secretId` and the
+   * secret holds no newer one (`SPARKFLY_CREDENTIALS_SECRET_ID`; see docs/token-rotation.md).
+   */
+  credentialsSecretId?: string
 }
 
 /** Configuration of {@link createSparkflyClientWithTokenProvider}. Unknown keys throw. */
@@ -104,6 +109,7 @@ const secretConfigSchema = z.strictObject({
   secretReader: z.optional(
     z.custom<SecretReader>((value) => isObject(value) && isFunction((value as SecretReader).getJson)),
   ),
+  credentialsSecretId: z.optional(z.string().check(z.minLength(1))),
 })
 
 const tokenProviderConfigSchema = z.strictObject({
@@ -140,17 +146,37 @@ function requestDefaults(config: SparkflyClientCommonOptions): RequestDefaults {
   }
 }
 
-/** `/auth` locations to try: the explicit one, else host root (both specs) then `<baseUrl>/auth`. */
-function authUrlCandidates(baseUrl: string, authUrl: string | undefined): string[] {
-  if (authUrl) return [authUrl]
-  const trimmed = baseUrl.replace(/\/+$/, '')
-  return [...new Set([new URL('/auth', trimmed).toString(), `${trimmed}/auth`])]
+type AuthMethod = 'GET' | 'POST'
+
+/** Where and how to call `/auth`. */
+interface AuthEndpoint {
+  url: string
+  method: AuthMethod
 }
+
+/**
+ * `/auth` endpoints to try, in order: the explicit URL, else the host root (both specs) then `<baseUrl>/auth`; at
+ * each, the configured method first, then the other one (the specs disagree: GET in one, POST in the other).
+ */
+function authEndpoints(baseUrl: string, authUrl: string | undefined, method: AuthMethod): AuthEndpoint[] {
+  const trimmed = baseUrl.replace(/\/+$/, '')
+  const urls = authUrl ? [authUrl] : [...new Set([new URL('/auth', trimmed).toString(), `${trimmed}/auth`])]
+  const other: AuthMethod = method === 'POST' ? 'GET' : 'POST'
+  return urls.flatMap((url) => [
+    { url, method },
+    { url, method: other },
+  ])
+}
+
+/** 404 (no such route) or 405 (route, not this method): the next endpoint may answer. */
+const triesNextEndpoint = (error: unknown) =>
+  error instanceof SparkflyError && (error.status === 404 || error.status === 405)
 
 /**
  * Mints tokens at Sparkfly's `/auth` through the request layer (timeouts, retries, error mapping, identity and key
  * scrubbed from logs and errors). Tries the root of the base URL's host first (where both specs put `/auth`), then
- * `<baseUrl>/auth` on 404, and remembers per base URL where it answered.
+ * `<baseUrl>/auth`; at each it changes method once (configured one, then the other) on 404 or 405. It remembers
+ * per base URL the URL and method that answered.
  *
  * @example
  * const mint = createAuthTokenMinter(context, { method: 'POST' })
@@ -158,28 +184,28 @@ function authUrlCandidates(baseUrl: string, authUrl: string | undefined): string
  */
 export function createAuthTokenMinter(
   context: Omit<RequestContext, 'auth'>,
-  options: { method?: 'GET' | 'POST' | undefined; authUrl?: string | undefined } = {},
+  options: { method?: AuthMethod | undefined; authUrl?: string | undefined } = {},
 ): TokenMinter {
   const method = options.method ?? SPARKFLY_DEFAULTS.authMethod
-  const resolvedAuthUrl = new Map<string, string>()
+  const working = new Map<string, AuthEndpoint>()
   return async ({ identity, key, baseUrl }) => {
-    const known = resolvedAuthUrl.get(baseUrl)
-    const candidates = known ? [known] : authUrlCandidates(baseUrl, options.authUrl)
-    for (const [index, url] of candidates.entries()) {
+    const known = working.get(baseUrl)
+    const candidates = known ? [known] : authEndpoints(baseUrl, options.authUrl, method)
+    for (const [index, endpoint] of candidates.entries()) {
       try {
         const token = await sparkflyRequest(context, {
           operation: 'auth',
-          method,
-          url,
+          method: endpoint.method,
+          url: endpoint.url,
           headers: { 'X-Auth-Identity': identity, 'X-Auth-Key': key },
           authenticate: false,
           secrets: [identity, key],
           parse: responseParser('auth'),
         })
-        resolvedAuthUrl.set(baseUrl, url)
+        working.set(baseUrl, endpoint)
         return token
       } catch (error) {
-        if (!(error instanceof SparkflyNotFoundError) || index === candidates.length - 1) throw error
+        if (!triesNextEndpoint(error) || index === candidates.length - 1) throw error
       }
     }
     throw new SparkflyNotFoundError('Sparkfly /auth was not found')
@@ -233,6 +259,7 @@ export function createSparkflyClient(config: SparkflyClientConfig): SparkflyClie
     secretReader: options.secretReader ?? getDefaultSecretReader(),
     baseUrl,
     mint,
+    credentialsSecretId: options.credentialsSecretId,
   })
   return new SparkflyClient({ ...base, auth })
 }

@@ -166,10 +166,17 @@ function recordsAdmin(core: SandboxCore): RecordsAdmin {
 
 type ControlsAdmin = Pick<
   SandboxAdmin,
-  'setFaults' | 'clearFaults' | 'faults' | 'setLatency' | 'setRateLimit' | 'setTokenTtl'
+  | 'setFaults'
+  | 'clearFaults'
+  | 'faults'
+  | 'setLatency'
+  | 'setRateLimit'
+  | 'setTokenTtl'
+  | 'revokeTokens'
+  | 'revokeToken'
 >
 
-/** Faults, latency, rate limit and token lifetime. */
+/** Faults (lost answers included), latency, rate limit, token lifetime and token revocation. */
 function controlsAdmin(core: SandboxCore): ControlsAdmin {
   return {
     setFaults(spec: FaultSpec) {
@@ -189,6 +196,13 @@ function controlsAdmin(core: SandboxCore): ControlsAdmin {
     },
     setTokenTtl(seconds) {
       core.tokens.setTtl(seconds)
+    },
+    revokeTokens() {
+      core.tokens.revokeAll()
+    },
+    revokeToken(token) {
+      if (typeof token !== 'string' || token === '') throw new SandboxAdminError('token must be a string')
+      return core.tokens.revoke(token)
     },
   }
 }
@@ -243,9 +257,6 @@ export function createAdmin(core: SandboxCore): SandboxAdmin {
       core.faults.setRateLimit(options.rateLimitPerSecond ?? null)
       core.tokens.setTtl(options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS)
       admin.resetCounters()
-    },
-    revokeTokens() {
-      core.tokens.revokeAll()
     },
   }
   return admin
@@ -418,9 +429,13 @@ export const adminRoutes: readonly AdminRoute[] = [
   {
     method: 'POST',
     path: '/tokens/revoke',
-    run: (a) => {
-      a.revokeTokens()
-      return ok({ revoked: true })
+    run: (a, _c, b) => {
+      // {"token": "..."} revokes that token (404 when unknown); no body revokes every token issued so far.
+      if (b.token === undefined) {
+        a.revokeTokens()
+        return ok({ revoked: true })
+      }
+      return a.revokeToken(b.token as string) ? ok({ revoked: true }) : ok({ error: 'unknown token' }, 404)
     },
   },
 ]

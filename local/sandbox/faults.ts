@@ -1,17 +1,33 @@
 import { performance } from 'node:perf_hooks'
 import {
   type FaultKind,
+  type FaultRates,
   type FaultSpec,
   type LatencyBounds,
   type LatencySpec,
+  LOST_ANSWER_FAULTS,
+  type LostAnswerFault,
   OPERATIONS,
   type OperationName,
 } from './types'
 
 export type FaultDecision = { kind: FaultKind | 'rateLimit'; retryAfterSeconds: number }
 
-const FAULT_KINDS: readonly FaultKind[] = [429, 500, 503, 'hang', 'drop']
-const RATE_KEYS = ['429', '500', '503', 'hang', 'drop'] as const
+const RATE_KEYS = [
+  '429',
+  '500',
+  '503',
+  'hang',
+  'drop',
+  'reset',
+  ...LOST_ANSWER_FAULTS,
+] as const satisfies readonly (keyof FaultRates)[]
+const FAULT_KINDS: readonly FaultKind[] = RATE_KEYS.map(rateKind)
+
+/** True for the faults that run the operation and then lose its answer. */
+export function losesAnswer(kind: FaultDecision['kind']): kind is LostAnswerFault {
+  return (LOST_ANSWER_FAULTS as readonly unknown[]).includes(kind)
+}
 const DEFAULT_RETRY_AFTER_SECONDS = 1
 
 /** Small, fast, seedable PRNG (mulberry32): the same seed replays the same rolls. */
@@ -113,8 +129,8 @@ export class Faults {
       return { kind: failNext.status, retryAfterSeconds }
     }
 
-    const rates = this.spec.rates
-    if (rates && (!this.spec.operations || this.spec.operations.includes(operation))) {
+    const rates = this.ratesFor(operation)
+    if (rates) {
       const roll = this.random()
       let edge = 0
       for (const key of RATE_KEYS) {
@@ -123,6 +139,14 @@ export class Faults {
       }
     }
     return null
+  }
+
+  /** The operation's own rates, else the default ones when they cover it. */
+  private ratesFor(operation: OperationName): FaultRates | undefined {
+    const own = this.spec.perOperation?.[operation]
+    if (own) return own
+    if (this.spec.operations && !this.spec.operations.includes(operation)) return undefined
+    return this.spec.rates
   }
 
   /** Milliseconds to wait before answering this operation. */
@@ -138,27 +162,36 @@ export class Faults {
   }
 }
 
-function rateKind(key: (typeof RATE_KEYS)[number]): FaultKind {
-  if (key === 'hang' || key === 'drop') return key
-  return Number(key) as FaultKind
+function rateKind(key: keyof FaultRates): FaultKind {
+  return key === '429' || key === '500' || key === '503' ? (Number(key) as FaultKind) : key
 }
 
 const isProbability = (n: unknown) => typeof n === 'number' && n >= 0 && n <= 1
 const isCount = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0
 const isOperation = (name: unknown) => OPERATIONS.includes(name as OperationName)
 
-/** Throws a RangeError naming the first bad field. */
-export function validateFaults(spec: FaultSpec): void {
-  if (typeof spec !== 'object' || spec === null) throw new RangeError('faults must be an object')
-  const rates = spec.rates ?? {}
+function validateRates(rates: FaultRates, where: string): void {
+  if (typeof rates !== 'object' || rates === null) throw new RangeError(`${where} must be an object`)
   let total = 0
   for (const [key, rate] of Object.entries(rates)) {
     if (!(RATE_KEYS as readonly string[]).includes(key))
-      throw new RangeError(`faults.rates.${key} is not a fault`)
-    if (!isProbability(rate)) throw new RangeError(`faults.rates.${key} must be a number between 0 and 1`)
+      throw new RangeError(`${where}.${key} is not a fault`)
+    if (!isProbability(rate)) throw new RangeError(`${where}.${key} must be a number between 0 and 1`)
     total += rate
   }
-  if (total > 1) throw new RangeError('faults.rates add up to more than 1')
+  if (total > 1) throw new RangeError(`${where} add up to more than 1`)
+}
+
+/** Throws a RangeError naming the first bad field. */
+export function validateFaults(spec: FaultSpec): void {
+  if (typeof spec !== 'object' || spec === null) throw new RangeError('faults must be an object')
+  validateRates(spec.rates ?? {}, 'faults.rates')
+  if (typeof spec.perOperation !== 'object' && spec.perOperation !== undefined)
+    throw new RangeError('faults.perOperation must be an object')
+  for (const [name, rates] of Object.entries(spec.perOperation ?? {})) {
+    if (!isOperation(name)) throw new RangeError(`faults.perOperation: unknown operation ${name}`)
+    validateRates(rates ?? {}, `faults.perOperation.${name}`)
+  }
   if (
     spec.retryAfterSeconds !== undefined &&
     !(Number.isInteger(spec.retryAfterSeconds) && spec.retryAfterSeconds >= 0)
@@ -170,7 +203,9 @@ export function validateFaults(spec: FaultSpec): void {
   }
   if (spec.failNext) {
     if (!FAULT_KINDS.includes(spec.failNext.status)) {
-      throw new RangeError('faults.failNext.status must be 429, 500, 503, "hang" or "drop"')
+      throw new RangeError(
+        `faults.failNext.status must be one of ${FAULT_KINDS.map((k) => JSON.stringify(k)).join(', ')}`,
+      )
     }
     if (spec.failNext.count !== undefined && !isCount(spec.failNext.count)) {
       throw new RangeError('faults.failNext.count must be a positive integer')

@@ -1,7 +1,8 @@
 /**
  * The HTTP front of the sandbox (node:http). Each API request goes through, in order:
  * request id -> route -> count -> fault decision -> latency -> fault answer, or token check -> body -> resolver.
- * The fault decision comes before the resolver, so an injected 429/500/503/hang/drop never changed state.
+ * The fault decision comes before the resolver, so an injected 429/500/503/hang/reset never changed state;
+ * a lost-answer fault (apply-then-503/-reset/-hang) runs the resolver first, then loses its answer.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,7 +11,7 @@ import { ADMIN_PREFIX, handleAdmin } from './admin'
 import { iso } from './clock'
 import { record, type SandboxCore } from './core'
 import { invalid, Messages, SparkflyReply, unauthorized } from './errors'
-import type { FaultDecision } from './faults'
+import { type FaultDecision, losesAnswer } from './faults'
 import { requestId as newRequestId } from './ids'
 import { matchRoute } from './routes'
 import type { RequestLogEntry, SandboxAdmin } from './types'
@@ -184,7 +185,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   await handleApi(ctx, { req, res, url, raw, requestId, started, entry })
 }
 
-/** route -> count -> fault decision -> latency -> fault answer, or the operation itself. */
+/** route -> count -> fault decision -> latency -> fault answer, or the operation itself (then its answer, or a lost one). */
 async function handleApi(ctx: ServerContext, request: ApiRequest): Promise<void> {
   const { core } = ctx
   const { entry } = request
@@ -206,18 +207,42 @@ async function handleApi(ctx: ServerContext, request: ApiRequest): Promise<void>
   }
   await sleep(ctx.stopping, core.faults.delayFor(operation))
   if (ctx.stopping.aborted) return
-  if (fault?.kind === 'drop') {
-    entry.fault = 'drop'
-    request.req.socket.destroy()
-    finish(ctx, request, null)
+  if (!fault) {
+    finish(ctx, request, await applied(ctx, request, runOperation(ctx, request, match)))
     return
   }
-  if (fault) {
-    entry.fault = fault.kind
-    finish(ctx, request, faultReply(fault, request.requestId))
-    return
+  entry.fault = fault.kind
+  if (losesAnswer(fault.kind)) await applied(ctx, request, runOperation(ctx, request, match))
+  finish(ctx, request, faultAnswer(request, fault))
+}
+
+/** Records what the operation produced and lets `onApplied` act before the answer leaves. */
+async function applied(ctx: ServerContext, request: ApiRequest, reply: Outgoing): Promise<Outgoing> {
+  request.entry.appliedStatus = reply.status
+  try {
+    await ctx.core.options.onApplied?.({ ...request.entry })
+  } catch {
+    // an observer's failure never changes the answer
   }
-  runOperation(ctx, request, match)
+  return reply
+}
+
+/** What an injected fault leaves the client with: an answer, or (reset, hang) none. */
+function faultAnswer(request: ApiRequest, fault: FaultDecision): Outgoing | null {
+  switch (fault.kind) {
+    case 'drop':
+    case 'reset':
+    case 'apply-then-reset':
+      request.req.socket.destroy()
+      return null
+    case 'hang':
+    case 'apply-then-hang':
+      return null
+    case 'apply-then-503':
+      return faultReply({ ...fault, kind: 503 }, request.requestId)
+    default:
+      return faultReply(fault, request.requestId)
+  }
 }
 
 /** The account of the request's token; throws a 401 reply when it is missing, unknown, expired or used up. */
@@ -227,22 +252,23 @@ function authenticate(core: SandboxCore, request: ApiRequest): number {
   const check = core.tokens.use(token, core.clock.now().getTime(), core.faults.tokenExpiresEveryCalls)
   if (!check.ok) {
     if (check.reason === 'callLimit') request.entry.fault = 'tokenExpiry'
+    if (check.reason === 'revoked') request.entry.fault = 'tokenRevoked'
     throw unauthorized(Messages.tokenInvalid)
   }
   return check.accountId
 }
 
-/** Token check, body, resolver; the reply is the operation's, or the error reply it threw. */
+/** Token check, body, resolver: the operation's reply, or the error reply it threw. */
 function runOperation(
   ctx: ServerContext,
   request: ApiRequest,
   match: NonNullable<ReturnType<typeof matchRoute>>,
-): void {
+): Outgoing {
   const { core } = ctx
   const { operation } = match.route
   try {
     const accountId = operation === 'auth' ? 0 : authenticate(core, request)
-    const reply = match.route.resolve({
+    return match.route.resolve({
       params: match.params,
       query: request.url.searchParams,
       body: parseJson(request.raw),
@@ -252,14 +278,10 @@ function runOperation(
       tokens: core.tokens,
       accountId,
     })
-    finish(ctx, request, reply)
   } catch (error) {
-    if (error instanceof SparkflyReply) {
-      finish(ctx, request, { status: error.status, body: error.body(request.requestId) })
-      return
-    }
+    if (error instanceof SparkflyReply) return { status: error.status, body: error.body(request.requestId) }
     console.error(`[sandbox] ${operation} failed (${request.requestId}):`, error)
-    finish(ctx, request, { status: 500, body: { trace: request.requestId, error: 'Sandbox internal error' } })
+    return { status: 500, body: { trace: request.requestId, error: 'Sandbox internal error' } }
   }
 }
 

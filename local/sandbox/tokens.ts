@@ -9,11 +9,13 @@ interface TokenRecord {
 
 export type TokenCheck =
   | { ok: true; accountId: number }
-  | { ok: false; reason: 'unknown' | 'expired' | 'callLimit' }
+  | { ok: false; reason: 'unknown' | 'expired' | 'callLimit' | 'revoked' }
 
 /** The X-Auth-Token tokens handed out by /auth. Lifetimes are measured on the sandbox clock. */
 export class Tokens {
   private readonly tokens = new Map<string, TokenRecord>()
+  /** Tokens revoked by the admin: they answer 401 from now on (kept so the log can say why). */
+  private readonly revoked = new Set<string>()
 
   constructor(private ttlSeconds: number) {
     this.setTtl(ttlSeconds)
@@ -41,7 +43,7 @@ export class Tokens {
    */
   use(token: string, nowMs: number, callLimit?: number): TokenCheck {
     const record = this.tokens.get(token)
-    if (!record) return { ok: false, reason: 'unknown' }
+    if (!record) return { ok: false, reason: this.revoked.has(token) ? 'revoked' : 'unknown' }
     if (nowMs >= record.expiresAtMs) {
       this.tokens.delete(token)
       return { ok: false, reason: 'expired' }
@@ -54,7 +56,16 @@ export class Tokens {
     return { ok: true, accountId: record.accountId }
   }
 
+  /** Every token issued so far answers 401 from now on; new ones can be minted. */
   revokeAll(): void {
+    for (const token of this.tokens.keys()) this.revoked.add(token)
     this.tokens.clear()
+  }
+
+  /** This token answers 401 from now on; false when it was never issued (or is already gone). */
+  revoke(token: string): boolean {
+    if (!this.tokens.delete(token)) return false
+    this.revoked.add(token)
+    return true
   }
 }

@@ -219,11 +219,38 @@ export interface LatencySpec extends LatencyBounds {
   perOperation?: Partial<Record<OperationName, LatencyBounds>>
 }
 
-export type FaultKind = 429 | 500 | 503 | 'hang' | 'drop'
+/**
+ * Faults that lose the answer AFTER the operation ran: the request took effect, the client cannot know.
+ * `apply-then-503` answers 503 instead of the operation's answer; `apply-then-reset` destroys the connection;
+ * `apply-then-hang` never answers (the client's timeout fires; stop() closes the connection).
+ */
+export const LOST_ANSWER_FAULTS = ['apply-then-503', 'apply-then-reset', 'apply-then-hang'] as const
+export type LostAnswerFault = (typeof LOST_ANSWER_FAULTS)[number]
+
+/**
+ * 429, 500, 503, `hang` and `reset` (`drop` is its older name) answer BEFORE the operation runs: nothing changed.
+ * The lost-answer faults run it first.
+ */
+export type FaultKind = 429 | 500 | 503 | 'hang' | 'drop' | 'reset' | LostAnswerFault
+
+/** Probability (0..1) of each fault per request; they add up to at most 1 and are rolled once per request. */
+export interface FaultRates {
+  '429'?: number
+  '500'?: number
+  '503'?: number
+  hang?: number
+  drop?: number
+  reset?: number
+  'apply-then-503'?: number
+  'apply-then-reset'?: number
+  'apply-then-hang'?: number
+}
 
 export interface FaultSpec {
-  /** Probability (0..1) of each fault per request, rolled once per request. */
-  rates?: { '429'?: number; '500'?: number; '503'?: number; hang?: number; drop?: number }
+  /** Rates for every operation (or those in `operations`) without its own entry in `perOperation`. */
+  rates?: FaultRates
+  /** Rates of the named operations; they replace `rates` (and `operations`) for those operations. */
+  perOperation?: Partial<Record<OperationName, FaultRates>>
   /** Retry-After seconds sent with injected 429 and 503 answers (default 1). */
   retryAfterSeconds?: number
   /** Restrict `rates` to these operations (default: every API operation). */
@@ -246,8 +273,13 @@ export interface RequestLogEntry {
   /** HTTP status answered; 0 when the sandbox hung or dropped the request. */
   status: number
   requestId: string
-  /** Set when the sandbox injected the answer (fault or rate limit) instead of running the operation. */
-  fault?: FaultKind | 'rateLimit' | 'tokenExpiry'
+  /**
+   * Set when the sandbox injected the answer (fault or rate limit) instead of the operation's answer;
+   * `tokenExpiry` / `tokenRevoked`: the 401 came from `tokenExpiresEveryCalls` / a revoked token.
+   */
+  fault?: FaultKind | 'rateLimit' | 'tokenExpiry' | 'tokenRevoked'
+  /** The status the operation produced when it ran; with a lost-answer fault the client never saw it. */
+  appliedStatus?: number
   durationMs: number
 }
 
@@ -286,6 +318,12 @@ export interface SandboxOptions {
    * answered it. Errors it throws are ignored.
    */
   onRequest?: (entry: Readonly<RequestLogEntry>) => void
+  /**
+   * Called once per API request whose operation ran (its effect is in the store), BEFORE the answer leaves;
+   * the answer waits for a returned promise. `appliedStatus` is the operation's status, `fault` a lost-answer
+   * fault about to replace it. Lets a harness crash a client between "applied" and "answered". Errors are ignored.
+   */
+  onApplied?: (entry: Readonly<RequestLogEntry>) => void | Promise<void>
 }
 
 export interface SandboxFixtures {
@@ -365,8 +403,10 @@ export interface SandboxAdmin {
   getCredential(id: number): Credential | undefined
   /** Back to the seeded state: data, counters, request log, faults, latency and rate limit as at start. */
   reset(): void
-  /** Every token issued so far stops working (the next call with it answers 401). */
+  /** Every token issued so far stops working (the next call with it answers 401); /auth mints new ones. */
   revokeTokens(): void
+  /** This token stops working from now on (401); false when the sandbox never issued it. */
+  revokeToken(token: string): boolean
 }
 
 export interface Sandbox {

@@ -37,6 +37,7 @@ describe('getConfig', () => {
       SPARKFLY_TIMEOUT_MS: '1500',
       SPARKFLY_MAX_RETRIES: '0',
       SPARKFLY_AUTH_METHOD: 'get',
+      SPARKFLY_CREDENTIALS_SECRET_ID: 'prod/sparkfly-credentials',
       ISSUANCE_DLQ_URL: '',
     })
     expect(sparkflyClientConfig(config)).toEqual({
@@ -45,6 +46,7 @@ describe('getConfig', () => {
       timeoutMs: 1500,
       maxRetries: 0,
       authMethod: 'GET',
+      credentialsSecretId: 'prod/sparkfly-credentials',
     })
     expect(config.ISSUANCE_DLQ_URL).toBeUndefined()
   })

@@ -177,6 +177,184 @@ describe('injected HTTP faults', () => {
   })
 })
 
+describe('lost answers: the operation runs, then its answer is lost', () => {
+  const issuePath = '/members/offer_states/issue'
+  const issueBody = (sandbox: Sandbox) => ({
+    offer_state: {
+      campaign_id: sandbox.fixtures.campaigns.active.xid,
+      member_id: sandbox.fixtures.members[0]!.id,
+    },
+  })
+
+  it('apply-then-503: the offer state exists, the client got 503 with Retry-After', async () => {
+    const { sandbox } = await setup()
+    sandbox.admin.setFaults({ failNext: { status: 'apply-then-503', operation: 'offerStates.issue' } })
+    const answer = await api('POST', issuePath, issueBody(sandbox))
+    expect(answer.status).toBe(503)
+    expect(answer.headers.get('retry-after')).toBe('1')
+    expect(answer.headers.get('x-sandbox-fault')).toBe('503')
+    expect(sandbox.admin.offerStates()).toHaveLength(1)
+    expect(sandbox.admin.requests().at(-1)).toMatchObject({
+      operation: 'offerStates.issue',
+      status: 503,
+      fault: 'apply-then-503',
+      appliedStatus: 201,
+    })
+  })
+
+  it('apply-then-reset: the redeem took effect, the connection was destroyed without an answer', async () => {
+    const { sandbox } = await setup()
+    const member = sandbox.fixtures.members[0]!
+    const os = await issue(api, { campaign_id: sandbox.fixtures.campaigns.active.xid, member_id: member.id })
+    sandbox.admin.setFaults({ failNext: { status: 'apply-then-reset', operation: 'offerStates.redeem' } })
+    await expect(api('POST', `/members/${member.id}/offer_states/${os.id}`)).rejects.toThrow(TypeError)
+    expect(sandbox.admin.getOfferState(os.id)?.status).toBe('redeemed')
+    expect(sandbox.admin.requests().at(-1)).toMatchObject({
+      status: 0,
+      fault: 'apply-then-reset',
+      appliedStatus: 200,
+    })
+    // What a blind replay meets: Sparkfly's "already redeemed".
+    expect((await api('POST', `/members/${member.id}/offer_states/${os.id}`)).status).toBe(422)
+  })
+
+  it('apply-then-hang: the void took effect, the answer never came before the client timeout', async () => {
+    const { sandbox } = await setup()
+    const member = sandbox.fixtures.members[0]!
+    const os = await issue(api, { campaign_id: sandbox.fixtures.campaigns.active.xid, member_id: member.id })
+    sandbox.admin.setFaults({ failNext: { status: 'apply-then-hang', operation: 'offerStates.void' } })
+    const result = await api('POST', `/members/${member.id}/offer_states/${os.id}/void`, undefined, {
+      signal: AbortSignal.timeout(300),
+    }).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    )
+    expect(result).toBe('TimeoutError')
+    expect(sandbox.admin.getOfferState(os.id)?.status).toBe('voided')
+    expect(sandbox.admin.requests().at(-1)).toMatchObject({
+      status: 0,
+      fault: 'apply-then-hang',
+      appliedStatus: 200,
+    })
+  })
+
+  it('reset (not applied): the connection is destroyed before the issue runs', async () => {
+    const { sandbox } = await setup()
+    sandbox.admin.setFaults({ failNext: { status: 'reset', operation: 'offerStates.issue' } })
+    await expect(api('POST', issuePath, issueBody(sandbox))).rejects.toThrow(TypeError)
+    expect(sandbox.admin.offerStates()).toHaveLength(0)
+    expect(sandbox.admin.requests().at(-1)).toMatchObject({ status: 0, fault: 'reset' })
+    expect(sandbox.admin.requests().at(-1)?.appliedStatus).toBeUndefined()
+  })
+
+  it('rolls lost answers by share per operation, seeded: same seed, same faults; other operations untouched', async () => {
+    const run = async () => {
+      const { sandbox, listPath } = await setup({
+        faults: {
+          seed: 11,
+          rates: { '500': 1 },
+          operations: ['offerStates.query'],
+          perOperation: { 'offerStates.issue': { 'apply-then-503': 0.3, '503': 0.3 } },
+        },
+      })
+      const statuses: number[] = []
+      for (let i = 0; i < 30; i++) statuses.push((await api('POST', issuePath, issueBody(sandbox))).status)
+      expect((await api('GET', listPath)).status).toBe(200)
+      const faults = sandbox.admin.requests().map((r) => r.fault ?? 'none')
+      const created = sandbox.admin.offerStates().length
+      await sandbox.stop()
+      return { statuses, faults, created }
+    }
+    const first = await run()
+    const second = await run()
+    expect(second).toEqual(first)
+    const applied503 = first.faults.filter((f) => f === 'apply-then-503').length
+    const plain503 = first.faults.filter((f) => f === 503).length
+    expect(applied503).toBeGreaterThan(0)
+    expect(plain503).toBeGreaterThan(0)
+    // Every 201 and every apply-then-503 made an offer state; a plain 503 made none.
+    expect(first.created).toBe(first.statuses.filter((s) => s === 201).length + applied503)
+  })
+
+  it('takes the lost-answer kinds in the admin HTTP API and refuses bad per-operation rates', async () => {
+    const { sandbox } = await setup()
+    const spec = {
+      perOperation: { 'credentials.redeem': { 'apply-then-reset': 0.05, reset: 0.05 } },
+      seed: 3,
+    }
+    const put = await adminCall(sandbox, 'PUT', '/faults', spec)
+    expect(put.status).toBe(200)
+    expect(put.body).toEqual(spec)
+    const unknown = await adminCall(sandbox, 'PUT', '/faults', { perOperation: { nope: { reset: 0.1 } } })
+    expect(unknown.status).toBe(400)
+    expect(unknown.body.error).toMatch(/unknown operation nope/)
+    expect(() =>
+      sandbox.admin.setFaults({
+        perOperation: { 'offerStates.issue': { 'apply-then-hang': 0.6, hang: 0.6 } },
+      }),
+    ).toThrow(/perOperation.offerStates.issue add up to more than 1/)
+  })
+
+  it('onApplied runs after the operation and before the answer leaves; the answer waits for it', async () => {
+    let release: () => void = () => {}
+    const seen: Array<{ operation: string; appliedStatus?: number; inStore: number }> = []
+    const { sandbox } = await setup({
+      onApplied: (entry) => {
+        if (entry.operation !== 'offerStates.issue') return
+        seen.push({
+          operation: entry.operation,
+          appliedStatus: entry.appliedStatus,
+          inStore: sandbox.admin.offerStates().length,
+        })
+        return new Promise<void>((resolve) => {
+          release = resolve
+        })
+      },
+    })
+    let answered = false
+    const pending = api('POST', issuePath, issueBody(sandbox)).then((a) => {
+      answered = true
+      return a
+    })
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 5))
+    expect(seen[0]).toEqual({ operation: 'offerStates.issue', appliedStatus: 201, inStore: 1 })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(answered).toBe(false)
+    release()
+    expect((await pending).status).toBe(201)
+  })
+})
+
+describe('token revocation', () => {
+  it('a revoked token answers 401 from now on (logged as tokenRevoked); other and new tokens still work', async () => {
+    const { sandbox, listPath } = await setup()
+    const other = await login(sandbox)
+    expect(sandbox.admin.revokeToken(api.token)).toBe(true)
+    expect((await api('GET', listPath)).status).toBe(401)
+    expect((await api('GET', listPath)).status).toBe(401)
+    expect(sandbox.admin.requests().at(-1)).toMatchObject({ status: 401, fault: 'tokenRevoked' })
+    const withOther = await fetch(`${sandbox.url}${listPath}`, { headers: { 'X-Auth-Token': other } })
+    expect(withOther.status).toBe(200)
+    const fresh = await login(sandbox)
+    expect((await fetch(`${sandbox.url}${listPath}`, { headers: { 'X-Auth-Token': fresh } })).status).toBe(
+      200,
+    )
+  })
+
+  it('revokes one token over HTTP (404 for an unknown one), or every token without a body', async () => {
+    const { sandbox, listPath } = await setup()
+    const other = await login(sandbox)
+    expect((await adminCall(sandbox, 'POST', '/tokens/revoke', { token: 'not-a-token' })).status).toBe(404)
+    expect((await adminCall(sandbox, 'POST', '/tokens/revoke', { token: other })).status).toBe(200)
+    expect((await fetch(`${sandbox.url}${listPath}`, { headers: { 'X-Auth-Token': other } })).status).toBe(
+      401,
+    )
+    expect((await api('GET', listPath)).status).toBe(200)
+    expect((await adminCall(sandbox, 'POST', '/tokens/revoke')).status).toBe(200)
+    expect((await api('GET', listPath)).status).toBe(401)
+  })
+})
+
 describe('rate limit', () => {
   it('answers 429 + Retry-After beyond N requests per second, then lets calls through again', async () => {
     const { sandbox, listPath } = await setup()

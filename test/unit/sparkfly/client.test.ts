@@ -113,8 +113,14 @@ describe('createSparkflyClient: auth from the secret', () => {
       logger: memoryLogger().logger,
     })
     await client.credentials.get(1)
-    expect(fake.requests.map((r) => r.url.pathname)).toEqual(['/auth', '/v1.0/auth', '/v1.0/credentials/1'])
-    expect(fake.requests[2]?.headers['X-Auth-Token']).toBe('tok_versioned_auth')
+    // At the root: POST, then GET (the method changes once on 404/405); then <baseUrl>/auth answers.
+    expect(fake.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([
+      'POST /auth',
+      'GET /auth',
+      'POST /v1.0/auth',
+      'GET /v1.0/credentials/1',
+    ])
+    expect(fake.requests[3]?.headers['X-Auth-Token']).toBe('tok_versioned_auth')
   })
 
   it('uses a {"token"} secret as is, and its baseUrl over the configured one', async () => {
