@@ -38,10 +38,12 @@ export function issuanceDeps(attempt: IssuanceAttempt): IssuanceDeps {
 
 /**
  * The issuance queue's settings for the SQS edge, read when first needed: the container's SQS client, the
- * dead-letter queue (`ISSUANCE_DLQ_URL`) and how many records run at once (`SPARKFLY_CONCURRENCY`).
+ * dead-letter queue (`ISSUANCE_DLQ_URL`), how many records run at once (`SPARKFLY_CONCURRENCY`) and the ledger,
+ * which remembers the messages it parked.
  */
 export const issuanceQueue = {
   sqs: sqsClient,
   deadLetterQueueUrl: (): string => requireSetting(appContext().config, 'ISSUANCE_DLQ_URL'),
   concurrency: (): number => appContext().config.SPARKFLY_CONCURRENCY,
+  parkings: () => appContext().ledger,
 } as const

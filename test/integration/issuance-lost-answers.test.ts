@@ -109,4 +109,15 @@ describe('issuance when answers get lost', () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }])
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0)
   })
+
+  it('parks a record once: when its batch comes back (e.g. after an invocation timeout) it is acknowledged, not parked again', async () => {
+    const record = sqsRecord(cloudEvent({ type: 'loyalty.member.birthday', member: { id: 987654321 } }))
+
+    expect((await invoke(record)).batchItemFailures).toEqual([])
+    const again = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } }
+    expect((await invoke(again)).batchItemFailures).toEqual([])
+
+    const parked = await system.drainQueue(system.aws.queues.loyaltyEventsDlq, { waitMs: 500 })
+    expect(parked.map((m) => m.attributes['failure-reason'])).toEqual(['sparkfly_404'])
+  })
 })
