@@ -269,4 +269,45 @@ describe('issueForEvent crash recovery', () => {
     expect(again).toMatchObject([{ status: 'duplicate', offer: outcomes[0]!.offer }])
     expect(Object.values(system.sandbox.admin.counters()).reduce((a, b) => a + b, 0)).toBe(0)
   })
+
+  it('given a process that died after settling the claim but before the ledger entry and offer.issued went out, the redelivery of that message writes both, once', async () => {
+    const rules = loadRules('local')
+    const offers = sparkflyOffers(system.client)
+    const published: string[] = []
+    const publisher = { publish: async (e: { id: string }) => void published.push(e.id) }
+    const event = parseLoyaltyEvent(
+      JSON.stringify(cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(2).id } })),
+    )
+    const crash = new Error('process killed')
+    // The settle lands; the record and the publish sent beside it never do.
+    const dyingLedger = Object.create(system.ledger) as Ledger
+    dyingLedger.record = async () => {
+      throw crash
+    }
+    const claims = system.ledger.issuanceClaims
+    const base = { offers, rules, eventSource: 'urn:test', claims, deliveryId: 'message-1' }
+    const callDeadline = () => new Date(Date.now() + 20_000)
+    const dying = { ...base, ledger: dyingLedger, owner: 'a', callDeadline: callDeadline() }
+    await expect(
+      issueForEvent(event, { ...dying, publisher: { publish: () => Promise.reject(crash) } }),
+    ).rejects.toBe(crash)
+    system.sandbox.admin.resetCounters()
+
+    const redelivered = {
+      ...base,
+      ledger: system.ledger,
+      publisher,
+      owner: 'b',
+      callDeadline: callDeadline(),
+    }
+    const [outcome] = await issueForEvent(event, redelivered)
+
+    expect(outcome).toMatchObject({ status: 'duplicate' })
+    expect(await system.ledger.get('offerState', outcome!.offer.id)).toMatchObject({ sourceId: event.id })
+    expect(published).toEqual([`offer.issued:os#${outcome!.offer.id}`])
+    expect(Object.values(system.sandbox.admin.counters()).reduce((a, b) => a + b, 0)).toBe(0)
+    // a later redelivery finds the claim marked: nothing is published again
+    await issueForEvent(event, { ...redelivered, owner: 'c' })
+    expect(published).toHaveLength(1)
+  })
 })
