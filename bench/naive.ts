@@ -47,7 +47,7 @@ export async function naiveHandler(event: SQSEvent, context: Context): Promise<S
           rules,
           eventSource: config.EVENT_SOURCE,
           owner: `${context.awsRequestId}:${record.messageId}`,
-          callDeadline: new Date(Date.now() + context.getRemainingTimeInMillis() - 3_000),
+          callDeadline: new Date(Date.now() + context.getRemainingTimeInMillis() - 1_000),
         })
       } catch {
         batchItemFailures.push({ itemIdentifier: record.messageId })

@@ -13,9 +13,9 @@ export type IssuanceAttempt = Pick<IssuanceDeps, 'owner' | 'deliveryId' | 'callD
 /** How issuance keeps clear of the invocation's deadline. */
 export const ISSUANCE_DEADLINES = {
   /** Every Sparkfly call is over this long before the invocation's deadline (room to write the outcome). */
-  marginMs: 3_000,
+  marginMs: 1_000,
   /** A record is not started with less than this left before the call deadline: SQS retries it. */
-  minStartMs: 2_000,
+  minStartMs: 1_000,
 } as const
 
 /**
