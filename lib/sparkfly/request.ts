@@ -337,7 +337,11 @@ function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts (whatever the transport does). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason)
+  if (signal.aborted) {
+    // The transport rejects too (its signal is aborted): nobody waits for it, so its rejection must not go unhandled.
+    promise.catch(() => undefined)
+    return Promise.reject(signal.reason)
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason)
     signal.addEventListener('abort', onAbort, { once: true })
