@@ -58,8 +58,11 @@ export async function parkOnDeadLetterQueue(
  */
 export type ParkingRegistry = Pick<Ledger, 'claim' | 'completeClaim'>
 
-/** How long a parking in progress keeps others from parking the same message. */
-const PARKING_LEASE_MS = 60_000
+/**
+ * How long a parking in progress keeps others from parking the same message: one SendMessage, so short, and well
+ * under any visibility timeout (a holder that died must not make the message run out of receives).
+ */
+const PARKING_LEASE_MS = 5_000
 
 export interface SqsBatchHandlerOptions {
   /** Handles one record; throw {@link PermanentError} for what can never succeed, anything else to retry. */
