@@ -98,15 +98,9 @@ export async function issueForEvent(
   deps: IssuanceDeps,
   receivedAt: Date = new Date(),
 ): Promise<IssuanceOutcome[]> {
-  // The rules of one event run side by side: each gets the whole budget, and an event's critical path stays that
-  // of one offer. The first failure (in rule order) is thrown once every rule has finished or released its claim.
-  const settled = await Promise.allSettled(
-    rulesFor(deps.rules, event.type).map((rule) => issueOnce(event, rule, deps, receivedAt)),
-  )
   const outcomes: IssuanceOutcome[] = []
-  for (const outcome of settled) {
-    if (outcome.status === 'rejected') throw outcome.reason
-    outcomes.push(outcome.value)
+  for (const rule of rulesFor(deps.rules, event.type)) {
+    outcomes.push(await issueOnce(event, rule, deps, receivedAt))
   }
   return outcomes
 }

@@ -476,35 +476,3 @@ describe('issueForEvent: lost answers (safe replays)', () => {
     expect(published).toEqual([])
   })
 })
-
-describe('issueForEvent: several rules for one event', () => {
-  const twoRules = parseRules({
-    version: 'test',
-    rules: [
-      {
-        id: 'a',
-        eventType: 'loyalty.tier.upgraded',
-        issue: { kind: 'offerState', campaignId: 'x', window: { validForDays: 1 } },
-      },
-      {
-        id: 'b',
-        eventType: 'loyalty.tier.upgraded',
-        issue: { kind: 'offerState', campaignId: 'y', window: { validForDays: 1 } },
-      },
-    ],
-  })
-
-  it('runs the rules side by side: one rule failing does not stop the other, and the failure is thrown after both', async () => {
-    const { released, completed, ...store } = fakeLedger()
-    const offers = new FakeOffers(() => NOW).fail('issue', { error: serverError('Sparkfly 500') })
-    const { deps: built } = deps(store, offers)
-    built.rules = twoRules
-
-    await expect(issueForEvent(event, built, NOW)).rejects.toThrow('Sparkfly 500')
-
-    expect(offers.callsOf('issue')).toHaveLength(2)
-    expect(offers.all()).toHaveLength(1)
-    expect(completed).toHaveLength(1)
-    expect(released).toEqual([true])
-  })
-})
