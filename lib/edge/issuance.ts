@@ -1,22 +1,37 @@
 import type { Context, SQSRecord } from 'aws-lambda'
+import { TransientError } from '../errors'
 import { parseLoyaltyEvent } from '../events/inbound'
 import { type IssuanceDeps, type IssuanceOutcome, issueForEvent } from '../issuance'
 import { logger, MetricUnit, metrics } from '../observability'
 
 /** Builds issuance's dependencies for one attempt (see `issuanceDeps` in lib/app/issuance.ts). */
-export type IssuanceDepsFor = (attempt: Pick<IssuanceDeps, 'owner' | 'leaseMs'>) => IssuanceDeps
+export type IssuanceDepsFor = (attempt: IssuanceAttempt) => IssuanceDeps
 
-/** How long past the invocation's end a claim outlives its holder (Lambda may still be finishing a call). */
-const LEASE_GRACE_MS = 5_000
+/** What one attempt at one record brings to issuance's dependencies. */
+export type IssuanceAttempt = Pick<IssuanceDeps, 'owner' | 'deliveryId' | 'callDeadline'>
+
+/** How issuance keeps clear of the invocation's deadline. */
+export const ISSUANCE_DEADLINES = {
+  /** Every Sparkfly call is over this long before the invocation's deadline (room to write the outcome). */
+  marginMs: 1_000,
+  /** A record is not started with less than this left before the call deadline: SQS retries it. */
+  minStartMs: 1_000,
+} as const
 
 /**
- * The claim of one record's attempt: held by this invocation and record, for what is left of the invocation plus
- * a grace period (at least a second of it).
+ * The attempt at one record: held by this invocation and record, with every Sparkfly call over
+ * {@link ISSUANCE_DEADLINES}.marginMs before the invocation's deadline. Throws {@link TransientError} without any
+ * side effect when too little time is left to start (the record becomes a batch item failure).
  */
-function attemptOf(record: SQSRecord, context: Context): Pick<IssuanceDeps, 'owner' | 'leaseMs'> {
+function attemptOf(record: SQSRecord, context: Context): IssuanceAttempt {
+  const budgetMs = context.getRemainingTimeInMillis() - ISSUANCE_DEADLINES.marginMs
+  if (budgetMs < ISSUANCE_DEADLINES.minStartMs) {
+    throw new TransientError(`Too close to the invocation's deadline to start record ${record.messageId}`)
+  }
   return {
     owner: `${context.awsRequestId}:${record.messageId}`,
-    leaseMs: Math.max(context.getRemainingTimeInMillis(), 1_000) + LEASE_GRACE_MS,
+    deliveryId: record.messageId,
+    callDeadline: new Date(Date.now() + budgetMs),
   }
 }
 
@@ -43,8 +58,8 @@ function report(event: { id: string; type: string }, outcomes: IssuanceOutcome[]
 }
 
 /**
- * The issuance edge for one SQS record: parses the loyalty event, issues what the rules say under a claim held by
- * this invocation, and reports the outcomes as metrics and logs. Failures propagate to `sqsBatchHandler`, which parks
+ * The issuance edge for one SQS record: leaves it to SQS when the invocation is near its deadline, else parses the
+ * loyalty event, issues what the rules say under a claim held by this invocation, and reports the outcomes as metrics and logs. Failures propagate to `sqsBatchHandler`, which parks
  * the permanent ones (malformed events, Sparkfly's refusals) and lets SQS retry the rest.
  *
  * @example
@@ -52,8 +67,9 @@ function report(event: { id: string; type: string }, outcomes: IssuanceOutcome[]
  */
 export function issuanceRecordHandler(depsFor: IssuanceDepsFor) {
   return async (record: SQSRecord, context: Context): Promise<IssuanceOutcome[]> => {
+    const attempt = attemptOf(record, context)
     const event = parseLoyaltyEvent(record.body)
-    const outcomes = await issueForEvent(event, depsFor(attemptOf(record, context)), receivedAt(record))
+    const outcomes = await issueForEvent(event, depsFor(attempt), receivedAt(record))
     report(event, outcomes)
     return outcomes
   }

@@ -5,9 +5,10 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs'
 import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import pLimit from 'p-limit'
+import { type Ledger, ledgerKey } from '../ledger/Ledger'
 import { logger, MetricUnit, metrics } from '../observability'
 import { callFailure } from '../offers/errors'
-import { PermanentError } from './errors'
+import { PermanentError, TransientError } from './errors'
 
 /**
  * Why a record failed for good, or undefined when a retry may help: a {@link PermanentError}'s reason, or a Sparkfly
@@ -50,6 +51,19 @@ export async function parkOnDeadLetterQueue(
   )
 }
 
+/**
+ * Where a queue remembers which messages it parked: a conditional item per message id (the ledger's claims), so a
+ * record parked once is acknowledged, not parked again, when its batch comes back (an invocation that timed out,
+ * a crash before SQS heard of the partial failure).
+ */
+export type ParkingRegistry = Pick<Ledger, 'claim' | 'completeClaim'>
+
+/**
+ * How long a parking in progress keeps others from parking the same message: one SendMessage, so short, and well
+ * under any visibility timeout (a holder that died must not make the message run out of receives).
+ */
+const PARKING_LEASE_MS = 5_000
+
 export interface SqsBatchHandlerOptions {
   /** Handles one record; throw {@link PermanentError} for what can never succeed, anything else to retry. */
   handleRecord: (record: SQSRecord, context: Context) => Promise<unknown>
@@ -57,6 +71,30 @@ export interface SqsBatchHandlerOptions {
   deadLetterQueueUrl: () => string
   /** Records processed at once within one invocation (bounds Sparkfly calls in flight). */
   concurrency: () => number
+  /** Makes parking idempotent per message id; without it a record is parked each time it fails for good. */
+  parkings?: () => ParkingRegistry
+}
+
+/**
+ * Parks `record` unless it was parked before: a claim on `park:<message id>` is taken first and completed once the
+ * message is on the dead-letter queue. Answers false when the record had already been parked. Throws
+ * {@link TransientError} while another invocation is parking it (SQS brings it back).
+ */
+export async function parkOnce(
+  options: Pick<SqsBatchHandlerOptions, 'sqs' | 'deadLetterQueueUrl' | 'parkings'>,
+  record: SQSRecord,
+  failure: { reason: string; detail: string },
+  owner: string,
+): Promise<boolean> {
+  const registry = options.parkings?.()
+  const key = ledgerKey.claim(`park:${record.messageId}`)
+  const claim = registry ? await registry.claim(key, owner, PARKING_LEASE_MS) : undefined
+  if (claim?.status === 'done') return false
+  if (claim?.status === 'busy')
+    throw new TransientError(`Record ${record.messageId} is being parked elsewhere`)
+  await parkOnDeadLetterQueue(options.sqs(), options.deadLetterQueueUrl(), record, failure)
+  await registry?.completeClaim(key, owner, { reason: failure.reason, parkedAt: new Date().toISOString() })
+  return true
 }
 
 /**
@@ -83,7 +121,11 @@ export function sqsBatchHandler(options: SqsBatchHandlerOptions) {
         })
         throw error
       }
-      await parkOnDeadLetterQueue(options.sqs(), options.deadLetterQueueUrl(), record, permanent)
+      const parked = await parkOnce(options, record, permanent, `${context.awsRequestId}:${record.messageId}`)
+      if (!parked) {
+        logger.info('Record was parked before; acknowledged', { messageId: record.messageId })
+        return
+      }
       metrics.addMetric('RecordsParked', MetricUnit.Count, 1)
       logger.warn('Record parked on the dead-letter queue', {
         messageId: record.messageId,

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,7 +6,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
-import { LedgerConflictError } from './errors'
+import { IssuanceClaims } from './claims'
+import { isConditionFailure, LedgerConflictError } from './errors'
 import { LedgerIndex } from './schema'
 import {
   type LedgerEntry,
@@ -39,10 +39,6 @@ export const ledgerKey = {
     `${kind === OfferKind.offerState ? 'os' : 'cred'}#${shard}`,
 } as const
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException'
-
 /**
  * The DynamoDB ledger of every offer the project issued, and the claims that make issuance, voiding and the
  * sweep safe under at-least-once delivery. Every state change is a conditional write: of two writers, one wins.
@@ -55,6 +51,7 @@ export class Ledger {
   readonly tableName: string
   private readonly client: DynamoDBDocumentClient
   private readonly sweepShards: number
+  private claims: IssuanceClaims | undefined
 
   constructor(options: LedgerOptions) {
     this.tableName = options.tableName
@@ -67,20 +64,34 @@ export class Ledger {
     return this.sweepShards
   }
 
+  /** The issuance claims kept in this table (see {@link IssuanceClaims}). */
+  get issuanceClaims(): IssuanceClaims {
+    this.claims ??= new IssuanceClaims({ tableName: this.tableName, client: this.client })
+    return this.claims
+  }
+
   /**
-   * Records a newly issued offer. Idempotent: recording the same offer again returns the stored entry.
+   * The entry {@link record} stores for a newly issued offer (times in UTC, sweep and offer index keys), without
+   * writing it: issuance keeps it in its claim so a redelivery can finish a crashed attempt without Sparkfly.
    */
-  async record(raw: NewLedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {
+  entryFor(raw: NewLedgerEntry): LedgerEntry {
     const input = normalizeTimes(raw)
-    const pk = ledgerKey.offer(input.kind, input.id)
-    const entry: LedgerEntry = {
+    return {
       ...input,
-      pk,
+      pk: ledgerKey.offer(input.kind, input.id),
       status: LedgerStatus.issued,
       updatedAt: input.issuedAt,
       ...(input.offerId ? { offerIdKey: `offer#${input.offerId}` } : {}),
       ...this.sweepAttributes(input),
     }
+  }
+
+  /**
+   * Records a newly issued offer. Idempotent: recording the same offer again returns the stored entry.
+   */
+  async record(raw: NewLedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {
+    const input = normalizeTimes(raw)
+    const entry = this.entryFor(input)
     try {
       await this.client.send(
         new PutCommand({

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
 import type { LedgerEntry } from './types'
 
 /** A conditional state change lost: the offer is no longer in a state that allows it. Carries the current entry. */
@@ -10,3 +11,8 @@ export class LedgerConflictError extends Error {
     super(message)
   }
 }
+
+/** Did a DynamoDB write lose its condition? Read from the SDK's exception class (or its wire name from a mock). */
+export const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException'

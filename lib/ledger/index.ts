@@ -1,3 +1,4 @@
+export { type ClaimRelease, type IssuanceClaim, IssuanceClaims } from './claims'
 export { LedgerConflictError } from './errors'
 export { type ClaimResult, Ledger, type LedgerOptions, ledgerKey } from './Ledger'
 export { idempotencyTableDefinition, LedgerIndex, ledgerTableDefinition } from './schema'

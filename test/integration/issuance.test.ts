@@ -1,9 +1,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { resetAppContext } from '../../lib/app/context'
 import { resetConfig } from '../../lib/config'
 import { parseLoyaltyEvent } from '../../lib/events/inbound'
-import { externalRefId, issueForEvent, loadRules } from '../../lib/issuance'
+import { externalRefId, ISSUANCE_CLAIM_LIMITS, issueForEvent, loadRules } from '../../lib/issuance'
 import type { Ledger } from '../../lib/ledger/Ledger'
 import { sparkflyOffers } from '../../lib/offers'
 import { cloudEvent, eventBridgeEvent, lambdaContext, sqsEvent, sqsRecord } from '../support/events'
@@ -25,6 +25,13 @@ afterAll(() => system?.stop())
 const invoke = (records: ReturnType<typeof sqsRecord>[]) => handler(sqsEvent(records), lambdaContext())
 const offerStatesWithRef = (ref: string) =>
   system.sandbox.admin.offerStates().filter((o) => o.external_ref_id === ref)
+/** Moves the process's clock past the safety window of a released claim (timers stay real). */
+function afterSafetyWindow(): void {
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true })
+  vi.setSystemTime(Date.now() + ISSUANCE_CLAIM_LIMITS.leaseSafetyMs + 1_000)
+}
+afterEach(() => vi.useRealTimers())
+
 const member = (i: number) => system.sandbox.fixtures.members[i]!
 
 describe('issue-offers handler', () => {
@@ -121,6 +128,7 @@ describe('issue-offers handler', () => {
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }])
     system.sandbox.admin.clearFaults()
     system.sandbox.admin.resetCounters()
+    afterSafetyWindow() // the 503 may have been applied: the claim stays closed meanwhile
     const retried = await invoke([record])
     expect(retried.batchItemFailures).toEqual([])
     expect(offerStatesWithRef(externalRefId(event, { id: 'birthday-treat' }))).toHaveLength(1)
@@ -149,7 +157,7 @@ describe('issue-offers handler', () => {
     await system.drainQueue(system.aws.queues.offerEvents, { waitMs: 200 })
   })
 
-  it('given a failure after Sparkfly accepted the offer, the redelivery finds it by external_ref_id and completes', async () => {
+  it('given a failure after Sparkfly accepted the offer, the redelivery finishes from the settled claim without calling Sparkfly', async () => {
     const event = cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(0).id } })
     const record = sqsRecord(event)
     const topicArn = process.env.OFFER_EVENTS_TOPIC_ARN!
@@ -166,10 +174,11 @@ describe('issue-offers handler', () => {
     expect(failed.batchItemFailures).toHaveLength(1)
     expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(1)
 
-    // then the redelivery looks the offer up instead of issuing it again, and publishes the event
+    // then the redelivery finds the claim settled with the offer's entry: no second issue, not even a look-up,
+    // and publishes the event
     expect((await invoke([record])).batchItemFailures).toEqual([])
     expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(1)
-    expect(system.sandbox.admin.counters()['offerStates.query']).toBe(1)
+    expect(system.sandbox.admin.counters()['offerStates.query'] ?? 0).toBe(0)
     const published = await system.drainQueue(system.aws.queues.offerEvents, { waitMs: 500 })
     expect(published.map((m) => JSON.parse(m.body).data.sourceId)).toEqual([event.id])
   })
@@ -185,26 +194,45 @@ describe('issueForEvent crash recovery', () => {
       JSON.stringify(cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(1).id } })),
     )
     const crash = new Error('process killed')
-    // A ledger whose writes after Sparkfly's answer never happen: the process is gone, nothing is released.
+    // Claims and a ledger whose writes after Sparkfly's answer never happen: the process is gone, nothing released.
+    const claims = system.ledger.issuanceClaims
+    const dyingClaims = Object.create(claims) as typeof claims
+    dyingClaims.settle = async () => {
+      throw crash
+    }
+    dyingClaims.release = async () => undefined
     const dyingLedger = Object.create(system.ledger) as Ledger
     dyingLedger.record = async () => {
       throw crash
     }
-    dyingLedger.releaseClaim = async () => undefined
     system.sandbox.admin.resetCounters()
     const t0 = new Date()
-    const deps = { offers, rules, publisher, eventSource: 'urn:test', leaseMs: 60_000 }
+    const deps = {
+      offers,
+      rules,
+      publisher,
+      eventSource: 'urn:test',
+      callDeadline: new Date(t0.getTime() + 56_000),
+    }
 
     await expect(
-      issueForEvent(event, { ...deps, ledger: dyingLedger, owner: 'a', now: () => t0 }),
+      issueForEvent(event, {
+        ...deps,
+        ledger: dyingLedger,
+        claims: dyingClaims,
+        owner: 'a',
+        now: () => t0,
+      }),
     ).rejects.toBe(crash)
     expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(1)
+    published.length = 0 // the dying attempt's publish beside its writes is as lost as they are
 
     // a redelivery while the dead attempt's lease still runs is told to come back later
     await expect(
       issueForEvent(event, {
         ...deps,
         ledger: system.ledger,
+        claims,
         owner: 'b',
         now: () => new Date(t0.getTime() + 1_000),
       }),
@@ -212,7 +240,14 @@ describe('issueForEvent crash recovery', () => {
 
     // once the lease has expired, the redelivery recovers the offer Sparkfly already issued
     const later = () => new Date(t0.getTime() + 61_000)
-    const outcomes = await issueForEvent(event, { ...deps, ledger: system.ledger, owner: 'c', now: later })
+    const outcomes = await issueForEvent(event, {
+      ...deps,
+      ledger: system.ledger,
+      claims,
+      owner: 'c',
+      now: later,
+      callDeadline: new Date(later().getTime() + 30_000),
+    })
     expect(outcomes).toMatchObject([{ ruleId: 'birthday-treat', status: 'recovered' }])
     expect(system.sandbox.admin.counters()['offerStates.issue']).toBe(1)
     expect(await system.ledger.get('offerState', outcomes[0]!.offer.id)).toMatchObject({
@@ -223,8 +258,56 @@ describe('issueForEvent crash recovery', () => {
 
     // and any later duplicate is answered from the completed claim with no Sparkfly call at all
     system.sandbox.admin.resetCounters()
-    const again = await issueForEvent(event, { ...deps, ledger: system.ledger, owner: 'd', now: later })
+    const again = await issueForEvent(event, {
+      ...deps,
+      ledger: system.ledger,
+      claims,
+      owner: 'd',
+      now: later,
+      callDeadline: new Date(later().getTime() + 30_000),
+    })
     expect(again).toMatchObject([{ status: 'duplicate', offer: outcomes[0]!.offer }])
     expect(Object.values(system.sandbox.admin.counters()).reduce((a, b) => a + b, 0)).toBe(0)
+  })
+
+  it('given a process that died after settling the claim but before the ledger entry and offer.issued went out, the redelivery of that message writes both, once', async () => {
+    const rules = loadRules('local')
+    const offers = sparkflyOffers(system.client)
+    const published: string[] = []
+    const publisher = { publish: async (e: { id: string }) => void published.push(e.id) }
+    const event = parseLoyaltyEvent(
+      JSON.stringify(cloudEvent({ type: 'loyalty.member.birthday', member: { id: member(2).id } })),
+    )
+    const crash = new Error('process killed')
+    // The settle lands; the record and the publish sent beside it never do.
+    const dyingLedger = Object.create(system.ledger) as Ledger
+    dyingLedger.record = async () => {
+      throw crash
+    }
+    const claims = system.ledger.issuanceClaims
+    const base = { offers, rules, eventSource: 'urn:test', claims, deliveryId: 'message-1' }
+    const callDeadline = () => new Date(Date.now() + 20_000)
+    const dying = { ...base, ledger: dyingLedger, owner: 'a', callDeadline: callDeadline() }
+    await expect(
+      issueForEvent(event, { ...dying, publisher: { publish: () => Promise.reject(crash) } }),
+    ).rejects.toBe(crash)
+    system.sandbox.admin.resetCounters()
+
+    const redelivered = {
+      ...base,
+      ledger: system.ledger,
+      publisher,
+      owner: 'b',
+      callDeadline: callDeadline(),
+    }
+    const [outcome] = await issueForEvent(event, redelivered)
+
+    expect(outcome).toMatchObject({ status: 'duplicate' })
+    expect(await system.ledger.get('offerState', outcome!.offer.id)).toMatchObject({ sourceId: event.id })
+    expect(published).toEqual([`offer.issued:os#${outcome!.offer.id}`])
+    expect(Object.values(system.sandbox.admin.counters()).reduce((a, b) => a + b, 0)).toBe(0)
+    // a later redelivery finds the claim marked: nothing is published again
+    await issueForEvent(event, { ...redelivered, owner: 'c' })
+    expect(published).toHaveLength(1)
   })
 })

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { issuanceRecordHandler } from '../../../lib/edge/issuance'
-import { PermanentError } from '../../../lib/errors'
+import { ISSUANCE_DEADLINES, issuanceRecordHandler } from '../../../lib/edge/issuance'
+import { PermanentError, TransientError } from '../../../lib/errors'
 import { type IssuanceDeps, parseRules } from '../../../lib/issuance'
-import type { Ledger } from '../../../lib/ledger/Ledger'
 import { metrics } from '../../../lib/observability'
 import { cloudEvent, lambdaContext, sqsRecord } from '../../support/events'
 import { FakeOffers } from '../../support/fakeOffers'
@@ -20,23 +19,28 @@ const rules = parseRules({
 
 /** A ledger whose claims are always free: enough for the edge, which only wires and reports. */
 const freeLedger = {
-  claim: async () => ({ status: 'acquired' as const, attempt: 1 }),
+  entryFor: (entry: Record<string, unknown>) => ({ ...entry, pk: `os#${entry.id}`, status: 'issued' }),
   record: async (entry: Record<string, unknown>) => ({
     entry: { ...entry, status: 'issued' },
     created: true,
   }),
-  completeClaim: async () => undefined,
-  releaseClaim: async () => undefined,
-} as unknown as Pick<Ledger, 'claim' | 'record' | 'completeClaim' | 'releaseClaim'>
+} as unknown as IssuanceDeps['ledger']
+const freeClaims: IssuanceDeps['claims'] = {
+  take: async () => ({ status: 'acquired' as const, attempt: 1 }),
+  settle: async () => undefined,
+  release: async () => undefined,
+  markPublished: async () => undefined,
+}
 
 function setup() {
   const offers = new FakeOffers()
-  const attempts: Array<Pick<IssuanceDeps, 'owner' | 'leaseMs'>> = []
+  const attempts: Array<Pick<IssuanceDeps, 'owner' | 'callDeadline'>> = []
   const handle = issuanceRecordHandler((attempt) => {
     attempts.push(attempt)
     return {
       offers,
       ledger: freeLedger,
+      claims: freeClaims,
       publisher: { publish: async () => {} },
       rules,
       eventSource: 'urn:t',
@@ -50,7 +54,7 @@ function setup() {
 afterEach(() => vi.restoreAllMocks())
 
 describe('issuanceRecordHandler (the SQS edge of issuance)', () => {
-  it('issues under a claim held by this invocation and record, for the time left plus a grace period, and counts it', async () => {
+  it('issues under a claim held by this invocation and record, every call over before the deadline with the margin, and counts it', async () => {
     const { offers, attempts, handle, addMetric } = setup()
     const sentAt = Date.parse('2026-03-01T00:00:00.000Z')
     const body = cloudEvent({ type: 'loyalty.tier.upgraded', member: { id: 42 } })
@@ -60,13 +64,15 @@ describe('issuanceRecordHandler (the SQS edge of issuance)', () => {
     })
     const context = lambdaContext({ timeoutMs: 30_000 })
 
+    const startedAt = Date.now()
     const outcomes = await handle(record, context)
 
     expect(outcomes).toMatchObject([{ ruleId: 'tier-reward', status: 'issued' }])
     expect(attempts).toHaveLength(1)
     expect(attempts[0]?.owner).toBe(`${context.awsRequestId}:${record.messageId}`)
-    expect(attempts[0]?.leaseMs).toBeGreaterThan(30_000)
-    expect(attempts[0]?.leaseMs).toBeLessThanOrEqual(35_000)
+    const callDeadline = attempts[0]?.callDeadline.getTime() ?? 0
+    expect(callDeadline).toBeLessThanOrEqual(startedAt + 30_000 - ISSUANCE_DEADLINES.marginMs)
+    expect(callDeadline).toBeGreaterThan(startedAt + 20_000)
     // an event without a time starts its window when SQS received it
     expect(offers.callsOf('issue')[0]?.args[0]).toMatchObject({ activatesAt: '2026-03-01T00:00:00.000Z' })
     expect(addMetric).toHaveBeenCalledWith('OffersIssued', 'Count', 1)
@@ -87,5 +93,18 @@ describe('issuanceRecordHandler (the SQS edge of issuance)', () => {
 
     await expect(handle(sqsRecord('{"specversion":'), lambdaContext())).rejects.toBeInstanceOf(PermanentError)
     expect(attempts).toEqual([])
+  })
+
+  it('leaves a record that would start too close to the deadline to SQS, with no side effect', async () => {
+    const { offers, attempts, handle } = setup()
+    const context = lambdaContext({
+      timeoutMs: ISSUANCE_DEADLINES.marginMs + ISSUANCE_DEADLINES.minStartMs - 500,
+    })
+    const record = sqsRecord(cloudEvent({ type: 'loyalty.tier.upgraded', member: { id: 42 } }))
+
+    await expect(handle(record, context)).rejects.toBeInstanceOf(TransientError)
+
+    expect(attempts).toEqual([])
+    expect(offers.calls).toEqual([])
   })
 })

@@ -233,6 +233,14 @@ describe('retry decisions', () => {
     expect(requests.length).toBeLessThanOrEqual(3)
   })
 
+  it('leaves no unhandled rejection when the caller’s deadline has already passed as an attempt starts', async () => {
+    const { client } = clientWith(() => networkError('ECONNRESET'), { timeoutMs: 5000 })
+    const passed = AbortSignal.abort(new Error('deadline passed'))
+    await expect(client.credentials.get(1, { signal: passed })).rejects.toThrow(/deadline passed/)
+    // an unhandled rejection of the abandoned transport promise would fail this test file
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  })
+
   it('stops when the caller aborts', async () => {
     const { client, requests } = clientWith(() => 'hang', { timeoutMs: 5000 })
     const controller = new AbortController()
