@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signWebhook } from '../../lib/webhooks'
 import { type CallCounter, startCallCounter } from '../../local/aws/callCounter'
 import { type HttpApi, startHttpApi } from '../../local/runtime/httpApi'
 import { handlerResolver, loadServerlessConfig } from '../../local/runtime/serverlessConfig'
+import { postSignedRedemption } from '../support/events'
 import { startTestSystem, type TestSystem } from '../support/system'
 
 // The critical path of a first-time redemption, counted at the local DynamoDB (a counting proxy in front of
@@ -36,23 +36,8 @@ afterAll(async () => {
   await system?.stop()
 })
 
-async function deliver(id: string, body: unknown): Promise<number> {
-  const text = JSON.stringify(body)
-  const timestamp = Math.floor(Date.now() / 1000)
-  const secret = system.webhookSecrets[0] as string
-  const response = await fetch(`${api.url}/pos/redemptions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook({ secret, id, timestamp, body: text }),
-    },
-    body: text,
-  })
-  await response.text()
-  return response.status
-}
+const deliver = async (id: string, body: unknown) =>
+  (await postSignedRedemption(api.url, system.webhookSecrets[0] as string, id, body)).status
 
 describe('POST /pos/redemptions: AWS calls on the critical path', () => {
   it('redeems a ledger offer with at most 2 sequential DynamoDB calls', async () => {

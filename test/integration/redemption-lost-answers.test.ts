@@ -3,10 +3,10 @@ import { resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { OfferCloudEvent } from '../../lib/events/outbound'
 import { LedgerStatus, OfferKind } from '../../lib/ledger/types'
-import { signWebhook } from '../../lib/webhooks'
 import { type HttpApi, startHttpApi } from '../../local/runtime/httpApi'
 import { handlerResolver, loadServerlessConfig } from '../../local/runtime/serverlessConfig'
 import type { LostAnswerFault } from '../../local/sandbox'
+import { postSignedRedemption } from '../support/events'
 import { startTestSystem, type TestSystem } from '../support/system'
 
 // Issue 13, case 1: Sparkfly redeems but its answer is lost (the sandbox applies the redeem, then answers 503,
@@ -37,29 +37,8 @@ afterAll(async () => {
   await system?.stop()
 })
 
-interface Answer {
-  status: number
-  body: Record<string, unknown>
-  text: string
-}
-
-async function deliver(id: string, body: unknown): Promise<Answer> {
-  const text = JSON.stringify(body)
-  const timestamp = Math.floor(Date.now() / 1000)
-  const secret = system.webhookSecrets[0] as string
-  const response = await fetch(`${api.url}/pos/redemptions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook({ secret, id, timestamp, body: text }),
-    },
-    body: text,
-  })
-  const answer = await response.text()
-  return { status: response.status, text: answer, body: JSON.parse(answer) as Record<string, unknown> }
-}
+const deliver = (id: string, body: unknown) =>
+  postSignedRedemption(api.url, system.webhookSecrets[0] as string, id, body)
 
 const admin = () => system.sandbox.admin
 const redeemCalls = () => {

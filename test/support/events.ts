@@ -152,3 +152,34 @@ export function signedRedemptionEvent(
     headers: { ...signedHeaders(text, secrets, options), ...options.headers },
   })
 }
+
+/** What a local HTTP API answered: status, text and the parsed JSON body (or an empty object). */
+export interface HttpAnswer {
+  status: number
+  text: string
+  body: Record<string, unknown>
+}
+
+/**
+ * POSTs a signed redemption delivery to a running HTTP API (`baseUrl`), as a POS would: JSON body, Standard Webhooks
+ * headers signed with `secret` for `webhookId`.
+ */
+export async function postSignedRedemption(
+  baseUrl: string,
+  secret: string,
+  webhookId: string,
+  body: unknown,
+): Promise<HttpAnswer> {
+  const text = JSON.stringify(body)
+  const response = await fetch(`${baseUrl}/pos/redemptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signedHeaders(text, [secret], { id: webhookId }) },
+    body: text,
+  })
+  const answer = await response.text()
+  return {
+    status: response.status,
+    text: answer,
+    body: answer ? (JSON.parse(answer) as Record<string, unknown>) : {},
+  }
+}
