@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CallCounter, startCallCounter } from '../../local/aws/callCounter'
-import { type HttpApi, startHttpApi } from '../../local/runtime/httpApi'
-import { handlerResolver, loadServerlessConfig } from '../../local/runtime/serverlessConfig'
+import type { HttpApi } from '../../local/runtime/httpApi'
 import { postSignedRedemption } from '../support/events'
+import { startFunctionApi } from '../support/httpApi'
 import { startTestSystem, type TestSystem } from '../support/system'
 
 // The critical path of a first-time redemption, counted at the local DynamoDB (a counting proxy in front of
 // dynalite): how many DynamoDB calls the webhook makes, and how many of them run one after the other.
-
-const ROOT = resolve(__dirname, '../..')
 
 let system: TestSystem
 let api: HttpApi
@@ -22,13 +19,7 @@ beforeAll(async () => {
   counter = startCallCounter({ delayMs: 100 })
   // The functions' SDK clients are built on first use: from here on they reach DynamoDB through the counter.
   process.env.AWS_ENDPOINT_URL_DYNAMODB = await counter.proxy('dynamodb', system.aws.endpoints.dynamodb)
-  const config = loadServerlessConfig({ rootDir: ROOT, stage: 'test', env: {} })
-  const fn = config.functions.find((f) => f.key === 'redeemWebhook')
-  if (!fn) throw new Error('serverless.yml declares no redeemWebhook function')
-  api = await startHttpApi({
-    config: { functions: [fn], authorizers: config.authorizers },
-    resolveHandler: handlerResolver({ rootDir: ROOT, importModule: (path) => import(path) }),
-  })
+  api = await startFunctionApi('redeemWebhook')
 })
 afterAll(async () => {
   await api?.stop()

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import { resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { OfferCloudEvent } from '../../lib/events/outbound'
 import { LedgerStatus, OfferKind } from '../../lib/ledger/types'
-import { type HttpApi, startHttpApi } from '../../local/runtime/httpApi'
-import { handlerResolver, loadServerlessConfig } from '../../local/runtime/serverlessConfig'
+import type { HttpApi } from '../../local/runtime/httpApi'
 import type { LostAnswerFault } from '../../local/sandbox'
 import { postSignedRedemption } from '../support/events'
+import { startFunctionApi } from '../support/httpApi'
 import { startTestSystem, type TestSystem } from '../support/system'
 
 // Issue 13, case 1: Sparkfly redeems but its answer is lost (the sandbox applies the redeem, then answers 503,
 // drops the connection or never answers). The POS retries; it must get 200 with its redemption, never 409, and
 // Sparkfly must see one redeem. Each test here failed before redemption intents (the retry got 409).
-
-const ROOT = resolve(__dirname, '../..')
 
 let system: TestSystem
 let api: HttpApi
@@ -23,13 +20,7 @@ beforeAll(async () => {
   system = await startTestSystem({
     env: { SPARKFLY_TIMEOUT_MS: '1000', POWERTOOLS_METRICS_DISABLED: 'true' },
   })
-  const config = loadServerlessConfig({ rootDir: ROOT, stage: 'test', env: {} })
-  const fn = config.functions.find((f) => f.key === 'redeemWebhook')
-  if (!fn) throw new Error('serverless.yml declares no redeemWebhook function')
-  api = await startHttpApi({
-    config: { functions: [fn], authorizers: config.authorizers },
-    resolveHandler: handlerResolver({ rootDir: ROOT, importModule: (path) => import(path) }),
-  })
+  api = await startFunctionApi('redeemWebhook')
 })
 afterEach(() => system.sandbox.admin.clearFaults())
 afterAll(async () => {

@@ -85,24 +85,18 @@ afterAll(async () => {
 })
 
 describe('token recovery with a revoked token (sandbox revocation, webhook redemption)', () => {
-  it('token-only secret: the refused token is re-minted through the credentials secret; the redemption answers 200', async () => {
+  it.each([
+    {
+      layout: 'token-only secret: the refused token is re-minted through the credentials secret',
+      secret: (token: string) => ({ token }),
+    },
+    {
+      layout: 'identity + key + a cached token in one secret: the revoked token is re-minted',
+      secret: (token: string) => ({ ...system.sandbox.account, token }),
+    },
+  ])('$layout; the redemption answers 200', async ({ secret }) => {
     const token = await mintToken()
-    system.aws.secretsManager.put(system.aws.secretIds.sparkfly, { token })
-    const entry = await system.issueOfferState()
-    expect(system.sandbox.admin.revokeToken(token)).toBe(true)
-    const [refusedBefore, mintsBefore] = [revokedRefusals(), mints()]
-
-    expect(await redeem(await freshWebhook(), entry.code as string)).toBe(200)
-
-    expect(system.sandbox.admin.getOfferState(Number(entry.id))?.status).toBe('redeemed')
-    expect(revokedRefusals()).toBe(refusedBefore + 1)
-    expect(mints()).toBe(mintsBefore + 1)
-  })
-
-  it('identity + key + a cached token in one secret: the revoked token is re-minted; the redemption answers 200', async () => {
-    const token = await mintToken()
-    const { identity, key } = system.sandbox.account
-    system.aws.secretsManager.put(system.aws.secretIds.sparkfly, { identity, key, token })
+    system.aws.secretsManager.put(system.aws.secretIds.sparkfly, secret(token))
     const entry = await system.issueOfferState()
     expect(system.sandbox.admin.revokeToken(token)).toBe(true)
     const [refusedBefore, mintsBefore] = [revokedRefusals(), mints()]

@@ -1,15 +1,12 @@
-import { join, resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { LedgerStatus, OfferKind } from '../../lib/ledger/types'
-import { type HttpApi, startHttpApi } from '../../local/runtime/httpApi'
-import { handlerResolver, loadServerlessConfig } from '../../local/runtime/serverlessConfig'
+import type { HttpApi } from '../../local/runtime/httpApi'
+import { startFunctionApi } from '../support/httpApi'
 import { startTestSystem, type TestSystem } from '../support/system'
 
 // Issue 13, case 7: a staff void reaches Sparkfly but its answer is lost (the sandbox voids, then answers 503,
 // drops the connection or never answers). The same request retried must get 200 voided, not 409 "already voided".
 // These tests failed before void intents (the retry got 409).
-
-const ROOT = resolve(__dirname, '../..')
 
 let system: TestSystem
 let api: HttpApi
@@ -19,18 +16,7 @@ beforeAll(async () => {
   system = await startTestSystem({
     env: { SPARKFLY_TIMEOUT_MS: '1000', POWERTOOLS_METRICS_DISABLED: 'true' },
   })
-  const config = loadServerlessConfig({
-    file: join(ROOT, 'serverless.yml'),
-    rootDir: ROOT,
-    stage: 'test',
-    env: {},
-  })
-  const voidOffer = config.functions.find((fn) => fn.key === 'voidOffer')
-  if (!voidOffer) throw new Error('serverless config has no voidOffer function')
-  api = await startHttpApi({
-    config: { functions: [voidOffer], authorizers: config.authorizers },
-    resolveHandler: handlerResolver({ rootDir: ROOT, importModule: (path) => import(path) }),
-  })
+  api = await startFunctionApi('voidOffer')
   token = await api.mintStaffToken({ sub: 'staff-ana' })
 })
 afterEach(() => system.sandbox.admin.clearFaults())

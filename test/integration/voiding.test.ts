@@ -1,15 +1,12 @@
-import { join, resolve } from 'node:path'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import { generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OfferCloudEvent } from '../../lib/events/outbound'
 import { LedgerStatus, OfferKind } from '../../lib/ledger/types'
-import { type HttpApi, startHttpApi } from '../../local/runtime/httpApi'
-import { handlerResolver, loadServerlessConfig } from '../../local/runtime/serverlessConfig'
+import type { HttpApi } from '../../local/runtime/httpApi'
 import { lambdaContext } from '../support/events'
+import { startFunctionApi } from '../support/httpApi'
 import { startTestSystem, type TestSystem } from '../support/system'
-
-const ROOT = resolve(__dirname, '../..')
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>
 
@@ -21,18 +18,7 @@ const published: OfferCloudEvent[] = []
 
 beforeAll(async () => {
   system = await startTestSystem()
-  const config = loadServerlessConfig({
-    file: join(ROOT, 'serverless.yml'),
-    rootDir: ROOT,
-    stage: 'test',
-    env: {},
-  })
-  const voidOffer = config.functions.find((fn) => fn.key === 'voidOffer')
-  if (!voidOffer) throw new Error('serverless config has no voidOffer function')
-  api = await startHttpApi({
-    config: { functions: [voidOffer], authorizers: config.authorizers },
-    resolveHandler: handlerResolver({ rootDir: ROOT, importModule: (path) => import(path) }),
-  })
+  api = await startFunctionApi('voidOffer')
   token = await api.mintStaffToken({ sub: 'staff-ana', email: 'ana@example.com', scope: 'offers:void' })
   handler = (await import('../../functions/void-offer')).handler as unknown as Handler
 })
